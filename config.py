@@ -1,0 +1,129 @@
+"""Configuration, read from the environment (see CONTRACT.md).
+
+Three named configurations: ``development`` (the default, what ``make run`` uses),
+``testing`` (the test suite) and ``production``. ``LMS_CONFIG`` picks one for
+``wsgi.py``; every setting an operator needs comes from an environment variable so
+the same code runs on a laptop and behind gunicorn.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+#: Used only on a developer's machine; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write ``postgresql://`` and still get the psycopg 3 driver.
+
+    SQLAlchemy maps a bare ``postgresql://`` to psycopg2, which we do not install.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every configuration."""
+
+    NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'lms.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "SAM Leerplatform <leerplatform@samenlevingsopbouw.be>"
+    )
+    #: Mail worker: attempts before a mail is marked failed, and the first backoff.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    #: Days a sent or aborted mail is kept in the outbox before ``lms purge`` removes it.
+    MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    LANGUAGES = {"nl": "Nederlands", "en": "English"}
+
+    WTF_CSRF_ENABLED = True
+    WTF_I18N_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Password reset links expire after this many seconds.
+    PASSWORD_RESET_MAX_AGE = 2 * 60 * 60
+    #: Security headers (CSP, HSTS) are applied by lms.security_headers.
+    FORCE_HTTPS = False
+    DEBUG = False
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = False  # flask run --debug switches the debugger on explicitly
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"  # emptied after every test (conftest)
+    LMS_BASE_URL = "https://leerplatform.test.example"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 1  # nothing listens here: a test that needs SMTP starts its own server
+    MAIL_SUPPRESS_SEND = False  # really talk SMTP; tests guard against it (conftest)
+    MAIL_RETRY_BASE_SECONDS = 60
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    FORCE_HTTPS = _bool("LMS_FORCE_HTTPS", True)
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """The configuration class called ``name`` (or ``$LMS_CONFIG``, or development)."""
+    name = name or os.environ.get("LMS_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ValueError(f"Unknown configuration {name!r}; choose one of {sorted(CONFIGS)}")

@@ -1,0 +1,129 @@
+"""SAM Leerplatform: the application factory.
+
+``create_app`` binds the extensions, the blueprints of every feature, the CLI and the
+error pages. Everything that varies between a laptop, the test suite and production
+comes from :mod:`config`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import BASE_DIR, DEV_SECRET_KEY, INSTANCE_DIR, get_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import mail as mail_extension  # the name `mail` is the lms.mail package
+
+log = logging.getLogger(__name__)
+
+#: Every feature is a package with the same inner shape; its ``routes.bp`` is registered here.
+BLUEPRINTS = (
+    "lms.core.routes",
+    "lms.accounts.routes",
+    "lms.catalog.routes",
+    "lms.enrolment.routes",
+    "lms.schedule.routes",
+    "lms.attendance.routes",
+    "lms.calendar.routes",
+    "lms.policy.routes",
+    "lms.certificates.routes",
+    "lms.admin.routes",
+    "lms.reports.routes",
+    "lms.organisations.routes",
+    "lms.privacy.routes",
+    "lms.api.routes",
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The application refuses to start with this configuration."""
+
+
+def create_app(config: str | None = None, **overrides: Any) -> Flask:
+    """Build the application for configuration ``config`` (see :func:`config.get_config`)."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=True,
+    )
+    app.config.from_object(get_config(config))
+    app.config.update(overrides)
+    _check_configuration(app)
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    mail_extension.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from lms.i18n import init_i18n
+    from lms.security_headers import init_security_headers
+    from lms.web import init_web
+
+    init_i18n(app, babel)
+    init_web(app, login_manager)
+    init_security_headers(app)
+
+    import importlib
+
+    for module_name in BLUEPRINTS:
+        module = importlib.import_module(module_name)
+        app.register_blueprint(module.bp)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_configuration(app: Flask) -> None:
+    if app.config.get("NAME") == "production":
+        if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+            raise ConfigurationError(
+                "Production needs its own SECRET_KEY (environment); refusing to start "
+                "with the development key."
+            )
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.config.get(
+            "ALLOW_SQLITE_IN_PRODUCTION"
+        ):
+            log.warning("Production on SQLite: use PostgreSQL (DATABASE_URL) for several workers.")
+
+
+def _configure_database(app: Flask) -> None:
+    """SQLite: a file under instance/, a generous busy timeout, foreign keys and WAL."""
+    uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        return
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", 30)
+    connect_args.setdefault("check_same_thread", False)
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on; WAL so readers never wait for the writer.
+
+    pysqlite keeps its default transaction handling on purpose: reads run outside a
+    transaction and the first write begins one. The enrolment lock relies on that: its
+    write is the first statement of the transaction, so it waits for SQLite's write lock
+    instead of failing on a stale read snapshot.
+    """
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Accounts: registration, login, passwords, profile, API tokens and the user import."""

@@ -1,0 +1,98 @@
+"""Account forms. Messages are Dutch; every field error is shown next to its field."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from lms.accounts.passwords import MIN_LENGTH
+
+EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
+EMAIL_INVALID = _l("Dit is geen geldig e-mailadres.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(EMAIL_REQUIRED)])
+    password = PasswordField(
+        _l("Wachtwoord"), validators=[DataRequired(_l("Vul je wachtwoord in."))]
+    )
+    remember = BooleanField(_l("Aangemeld blijven op dit toestel"))
+    submit = SubmitField(_l("Aanmelden"))
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(
+        _l("Voor- en achternaam"),
+        validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)],
+    )
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+    )
+    organisation = StringField(
+        _l("Organisatie (werkgever)"),
+        validators=[Length(max=200)],
+        description=_l("Laat leeg als je niet voor een organisatie werkt."),
+    )
+    password = PasswordField(
+        _l("Wachtwoord"),
+        validators=[DataRequired(_l("Kies een wachtwoord."))],
+        description=_l(f"Minstens {MIN_LENGTH} tekens. Een zin van enkele woorden werkt goed."),
+    )
+    password_again = PasswordField(
+        _l("Wachtwoord herhalen"),
+        validators=[
+            DataRequired(_l("Herhaal je wachtwoord.")),
+            EqualTo("password", _l("De twee wachtwoorden zijn niet gelijk.")),
+        ],
+    )
+    submit = SubmitField(_l("Account aanmaken"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mailadres"), validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID)]
+    )
+    submit = SubmitField(_l("Stuur me een link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[DataRequired(_l("Kies een wachtwoord."))],
+        description=_l(f"Minstens {MIN_LENGTH} tekens."),
+    )
+    password_again = PasswordField(
+        _l("Nieuw wachtwoord herhalen"),
+        validators=[
+            DataRequired(_l("Herhaal je wachtwoord.")),
+            EqualTo("password", _l("De twee wachtwoorden zijn niet gelijk.")),
+        ],
+    )
+    submit = SubmitField(_l("Wachtwoord instellen"))
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(
+        _l("Huidig wachtwoord"), validators=[DataRequired(_l("Vul je huidige wachtwoord in."))]
+    )
+    submit = SubmitField(_l("Wachtwoord wijzigen"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(
+        _l("Voor- en achternaam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)]
+    )
+    organisation = StringField(_l("Organisatie (werkgever)"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Gegevens bewaren"))
+
+
+class NewTokenForm(FlaskForm):
+    label = StringField(
+        _l("Waarvoor dient de sleutel?"),
+        validators=[Length(max=100)],
+        description=_l("Bijvoorbeeld: agenda-koppeling, rapportage-script."),
+    )
+    submit = SubmitField(_l("Nieuwe API-sleutel maken"))

@@ -1,0 +1,214 @@
+"""Creating and updating users from a CSV file (CLI and the coordinators' import page).
+
+Header: ``email,name,role,organisation[,password]``. ``role`` may hold several roles
+separated by ``;`` or ``|``. Every line is judged on its own: good lines are imported,
+bad lines are reported with their line number and why, and importing the same file twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
+
+from lms.accounts.passwords import hash_password, verify_password
+from lms.accounts.service import (
+    NewUser,
+    create_user,
+    find_user_by_email,
+    get_or_create_organisation,
+)
+from lms.audit import record
+from lms.extensions import db
+from lms.models import ROLE_LABELS, Role, User
+from lms.models.user import normalise_email
+
+REQUIRED_COLUMNS = ("email", "name", "role", "organisation")
+OPTIONAL_COLUMNS = ("password",)
+
+
+class Outcome(StrEnum):
+    CREATED = "aangemaakt"
+    UPDATED = "bijgewerkt"
+    UNCHANGED = "ongewijzigd"
+    REJECTED = "geweigerd"
+
+
+@dataclass
+class LineResult:
+    line: int
+    email: str
+    outcome: Outcome
+    message: str = ""
+
+    def __str__(self) -> str:
+        text = f"regel {self.line}: {self.email or '(leeg)'}: {self.outcome.value}"
+        return f"{text} – {self.message}" if self.message else text
+
+
+@dataclass
+class ImportReport:
+    lines: list[LineResult] = field(default_factory=list)
+    header_error: str | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    @property
+    def summary(self) -> str:
+        if self.header_error:
+            return self.header_error
+        return (
+            f"{self.count(Outcome.CREATED)} aangemaakt, {self.count(Outcome.UPDATED)} bijgewerkt, "
+            f"{self.count(Outcome.UNCHANGED)} ongewijzigd, "
+            f"{self.count(Outcome.REJECTED)} geweigerd"
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.header_error is None and self.count(Outcome.REJECTED) == 0
+
+
+class LineError(ValueError):
+    pass
+
+
+def parse_roles(value: str) -> set[Role]:
+    names = [part.strip().lower() for part in value.replace("|", ";").split(";") if part.strip()]
+    if not names:
+        raise LineError("geen rol opgegeven")
+    roles = set()
+    by_label = {label: role for role, label in ROLE_LABELS.items()}
+    for name in names:
+        if name in Role._value2member_map_:
+            roles.add(Role(name))
+        elif name in by_label:
+            roles.add(by_label[name])
+        else:
+            allowed = ", ".join(r.value for r in Role)
+            raise LineError(f"onbekende rol '{name}' (kies uit {allowed})")
+    return roles
+
+
+def check_email(value: str) -> str:
+    try:
+        return normalise_email(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise LineError(f"ongeldig e-mailadres '{value}' ({exc})") from None
+
+
+def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
+    """The data rows with their line numbers, or a header error."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        return [], (
+            "De eerste regel moet de kolommen email,name,role,organisation[,password] "
+            f"bevatten; ontbreekt: {', '.join(missing)}."
+        )
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}))
+    return rows, None
+
+
+def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineResult:
+    raw_email = row.get("email", "")
+    try:
+        email = check_email(raw_email)
+        name = " ".join(row.get("name", "").split())
+        if not name:
+            raise LineError("naam ontbreekt")
+        roles = parse_roles(row.get("role", ""))
+        organisation = row.get("organisation") or None
+        password = row.get("password") or None
+    except LineError as exc:
+        return LineResult(line, raw_email, Outcome.REJECTED, str(exc))
+
+    user = find_user_by_email(email)
+    if user is None:
+        create_user(
+            NewUser(
+                email=email, name=name, roles=roles, organisation=organisation, password=password
+            ),
+            actor=actor,
+        )
+        return LineResult(line, email, Outcome.CREATED)
+
+    changes = []
+    if user.name != name:
+        user.name = name
+        changes.append("naam")
+    current_org = user.organisation.name if user.organisation else None
+    if (organisation or None) != current_org and (
+        organisation is None or current_org is None or organisation.lower() != current_org.lower()
+    ):
+        user.organisation = get_or_create_organisation(organisation or "")
+        changes.append("organisatie")
+    if user.roles != roles:
+        user.set_roles(roles)
+        changes.append("rollen")
+    if password and not verify_password(user.password_hash, password):
+        user.password_hash = hash_password(password)
+        user.session_version += 1
+        changes.append("wachtwoord")
+    if not changes:
+        return LineResult(line, email, Outcome.UNCHANGED)
+    record(
+        "user.imported",
+        actor=actor,
+        subject_user=user,
+        summary=f"Bijgewerkt door import: {', '.join(changes)}",
+        changes=changes,
+    )
+    return LineResult(line, email, Outcome.UPDATED, ", ".join(changes))
+
+
+def import_users(
+    text: str,
+    *,
+    actor: User | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import ``text`` (CSV). Each good line is committed; a bad line is rolled back alone."""
+    report = ImportReport()
+    rows, header_error = read_rows(text)
+    if header_error:
+        report.header_error = header_error
+        return report
+    seen: dict[str, int] = {}
+    for done, (line, row) in enumerate(rows, start=1):
+        if on_progress is not None:
+            on_progress(done, len(rows))
+        email_key = normalise_email(row.get("email", ""))
+        if email_key and email_key in seen:
+            report.lines.append(
+                LineResult(
+                    line,
+                    row.get("email", ""),
+                    Outcome.REJECTED,
+                    f"e-mailadres staat al op regel {seen[email_key]}",
+                )
+            )
+            continue
+        seen[email_key] = line
+        try:
+            result = import_line(line, row, actor=actor)
+            if result.outcome == Outcome.REJECTED:
+                db.session.rollback()
+            else:
+                db.session.commit()
+        except Exception as exc:  # a database error on one line must not lose the others
+            db.session.rollback()
+            result = LineResult(line, row.get("email", ""), Outcome.REJECTED, str(exc))
+        report.lines.append(result)
+    return report

@@ -1,0 +1,209 @@
+"""Account pages. Thin: forms in, :mod:`lms.accounts.service` does the rules, one commit."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from lms.accounts import service
+from lms.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewTokenForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from lms.accounts.tokens import create_api_token, revoke_api_token
+from lms.extensions import db, limiter
+from lms.models import ApiToken
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message="Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw.",
+)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            service.record_login(user)
+            db.session.commit()
+            flash(f"Welkom, {user.first_name}.", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+        form.password.errors.append("E-mailadres of wachtwoord klopt niet.")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    flash("Je bent afgemeld.", "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register_participant(
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                organisation_name=form.organisation.data,
+            )
+        except service.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Je account is aangemaakt. Welkom op het SAM Leerplatform!", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(
+            "Als er een account bestaat met dit e-mailadres, krijg je binnen enkele minuten "
+            "een mail met een link om een nieuw wachtwoord te kiezen.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def reset_password(token: str) -> Any:
+    user = service.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.reset_password(user, form.password.data)
+        except service.AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Je nieuwe wachtwoord is ingesteld.", "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    form = ProfileForm(
+        obj=None,
+        data={
+            "name": current_user.name,
+            "organisation": current_user.organisation.name if current_user.organisation else "",
+        },
+    )
+    if form.validate_on_submit():
+        service.update_profile(
+            current_user, name=form.name.data, organisation_name=form.organisation.data
+        )
+        db.session.commit()
+        flash("Je gegevens zijn bewaard.", "success")
+        return redirect(url_for("accounts.profile"))
+    tokens = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        token_form=NewTokenForm(),
+        tokens=tokens,
+        revoke_form=FlaskForm(),
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, current=form.current_password.data, new=form.password.data
+            )
+        except service.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "password").errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # keep this session, end the others
+            flash("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.post("/tokens")
+@login_required
+@limiter.limit("10 per hour")
+def create_token() -> Any:
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    raw = create_api_token(current_user, form.label.data or "")
+    db.session.commit()
+    return render_template("accounts/token_created.html", token=raw)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    revoke_api_token(token, actor=current_user)
+    db.session.commit()
+    flash("De API-sleutel is ingetrokken.", "success")
+    return redirect(url_for("accounts.profile"))

@@ -1,0 +1,16 @@
+"""The API's routes: importing the resource modules registers them on the blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify
+
+from lms.api import me, tokens  # noqa: F401  (registers their routes)
+from lms.api.blueprint import bp
+from lms.api.spec import openapi_document
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document(current_app.config["LMS_BASE_URL"] + "/api/v1"))

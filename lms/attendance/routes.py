@@ -1,0 +1,5 @@
+"""Routes of the attendance feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("attendance", __name__)

@@ -1,0 +1,5 @@
+"""Routes of the certificates feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)

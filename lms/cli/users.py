@@ -1,0 +1,99 @@
+"""``lms user create`` and ``lms user import``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lms.accounts.importer import ImportReport, LineError, Outcome, check_email, import_users
+from lms.accounts.service import AccountError, NewUser, create_user
+from lms.cli import fail, lms_group
+from lms.extensions import db
+from lms.models import Role
+
+
+@lms_group.group("user")
+def user_group() -> None:
+    """Gebruikers aanmaken en importeren."""
+
+
+@user_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Mag meermaals: --role trainer --role participant.",
+)
+@click.option("--password", default=None, help="Zonder wachtwoord: de gebruiker vraagt er een aan.")
+@click.option("--organisation", default=None)
+def create(
+    email: str, name: str, roles: tuple[str, ...], password: str | None, organisation: str | None
+) -> None:
+    """Maak één gebruiker aan."""
+    try:
+        email = check_email(email)
+        user = create_user(
+            NewUser(
+                email=email,
+                name=name,
+                roles={Role(r) for r in roles},
+                organisation=organisation,
+                password=password,
+            )
+        )
+    except (AccountError, LineError) as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Gebruiker {user.email} aangemaakt ({', '.join(sorted(roles))}).")
+
+
+@user_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(file: Path) -> None:
+    """Maak of werk gebruikers bij uit een CSV (email,name,role,organisation[,password])."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail("Het bestand is geen UTF-8-tekst. Sla het op als CSV (UTF-8).")
+
+    bar = _ProgressBar() if sys.stdout.isatty() else None
+    report = import_users(text, on_progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    print_report(report)
+    if report.header_error or report.count(Outcome.REJECTED):
+        raise SystemExit(1)
+
+
+class _ProgressBar:
+    """click's progress bar, created once the importer knows how many lines there are."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Importeren")
+            self._bar.__enter__()
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def print_report(report: ImportReport) -> None:
+    if report.header_error:
+        fail(report.header_error)
+    for line in report.lines:
+        colour = {"geweigerd": "red", "aangemaakt": "green", "bijgewerkt": "cyan"}.get(
+            line.outcome.value
+        )
+        click.secho(str(line), fg=colour, err=line.outcome == Outcome.REJECTED)
+    click.echo(f"Samenvatting: {report.summary}.")

@@ -1,0 +1,1 @@
+"""Pages every visitor shares: home, health check, display preferences, privacy."""

@@ -1,0 +1,77 @@
+"""Who was at which session, and every correction made to it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.models.activity import ActivitySession
+from lms.models.base import db, str_enum, utcnow
+from lms.models.user import User
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    PARTIAL = "partial"
+
+    @property
+    def label(self) -> str:
+        return ATTENDANCE_LABELS[self]
+
+
+ATTENDANCE_LABELS = {
+    AttendanceStatus.PRESENT: "aanwezig",
+    AttendanceStatus.ABSENT: "afwezig",
+    AttendanceStatus.EXCUSED: "verontschuldigd",
+    AttendanceStatus.PARTIAL: "deels aanwezig",
+}
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("activity_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus))
+    #: Minutes present, for a partial attendance.
+    minutes: Mapped[int | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: trainer, checkin or api.
+    source: Mapped[str] = mapped_column(String(20), default="trainer", server_default="trainer")
+
+    session: Mapped[ActivitySession] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    changes: Mapped[list[AttendanceChange]] = relationship(
+        back_populates="attendance", cascade="all, delete-orphan", order_by="AttendanceChange.id"
+    )
+
+
+class AttendanceChange(db.Model):
+    """History of an attendance record: the old and the new value, who and when."""
+
+    __tablename__ = "attendance_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendance_id: Mapped[int] = mapped_column(
+        ForeignKey("attendances.id", ondelete="CASCADE"), index=True
+    )
+    old_status: Mapped[AttendanceStatus | None] = mapped_column(str_enum(AttendanceStatus))
+    old_minutes: Mapped[int | None]
+    new_status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus))
+    new_minutes: Mapped[int | None]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20), default="trainer", server_default="trainer")
+
+    attendance: Mapped[Attendance] = relationship(back_populates="changes")
+    changed_by: Mapped[User | None] = relationship()

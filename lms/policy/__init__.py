@@ -1,0 +1,1 @@
+"""The learning policy (leerbeleid): versioned certification rules and their evaluation."""

@@ -1,0 +1,5 @@
+"""Routes of the schedule feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("schedule", __name__)
