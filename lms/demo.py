@@ -7,6 +7,7 @@ fresh ``make run`` always shows sessions in the coming months.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -324,8 +325,8 @@ def load_demo(today: date | None = None) -> DemoResult:
 
     ensure_default_policy()
     db.session.commit()
-    for extension in DEMO_EXTENSIONS:
-        extension(today, result)
+    for module_name in DEMO_EXTENSIONS:
+        importlib.import_module(module_name).load(today, result)
         db.session.commit()
     result.logins = demo_logins()
     return result
@@ -340,8 +341,10 @@ def demo_logins() -> list[tuple[str, str, str]]:
     ]
 
 
-#: Later features add demo data (enrolments, attendance, …) through their own services.
-DEMO_EXTENSIONS: list = []
+#: Modules whose ``load(today, result)`` adds a feature's demo data (enrolments,
+#: attendance, certificates, …) through that feature's own services, in this order.
+#: Each must be idempotent, like the rest of the demo.
+DEMO_EXTENSIONS: tuple[str, ...] = ()
 
 
 def _organisations(result: DemoResult) -> dict[str, Organisation]:

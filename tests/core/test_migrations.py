@@ -21,12 +21,13 @@ def _fresh_postgres_url() -> str | None:
         return None
     url = normalise_database_url(url)
     base, _, _name = url.rpartition("/")
+    name = f"{_name}_migrations"  # beside the test database, so parallel runs do not collide
     engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS lms_migration_check"))
-        conn.execute(text("CREATE DATABASE lms_migration_check"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
-    return f"{base}/lms_migration_check"
+    return f"{base}/{name}"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
