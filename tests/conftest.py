@@ -433,3 +433,30 @@ def smtp_server(app):
         server.stop()
         app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
         app.extensions["mail"].server, app.extensions["mail"].port = old
+
+
+# --- Report which databases the run covered -------------------------------------------------
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    backends = ", ".join(BACKENDS)
+    hint = "" if "postgresql" in BACKENDS else " (set TEST_DATABASE_URL to add postgresql)"
+    return [f"database backends: {backends}{hint}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Counts per backend, so a run shows that PostgreSQL really ran."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            for backend in BACKENDS:
+                if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    if counts:
+        terminalreporter.section("tests per database backend")
+        for backend, by_outcome in counts.items():
+            parts = ", ".join(f"{n} {o}" for o, n in sorted(by_outcome.items()))
+            terminalreporter.write_line(f"{backend}: {parts}")

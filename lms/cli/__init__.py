@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "lms.cli.tokens",
     "lms.cli.demo",
     "lms.cli.mail",
+    "lms.cli.backup",
 )
 
 
