@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -147,6 +147,9 @@ class DemoActivity:
     what_to_bring: str = ""
     modules: list[DemoActivity] = field(default_factory=list)
     status: ActivityStatus = ActivityStatus.PUBLISHED
+    #: Also a session running right now (started an hour before loading), so a trainer
+    #: can try attendance and check-in on a fresh demo.
+    running_now: bool = False
 
 
 def _weekly(first: int, count: int, hour: int = 9, minute: int = 30, minutes: int = 180):
@@ -286,6 +289,7 @@ DEMO_ACTIVITIES: tuple[DemoActivity, ...] = (
         ("Wonen",),
         sessions=_monthly(3, 8, hour=13, minute=30, minutes=150),
         capacity=25,
+        running_now=True,
     ),
     DemoActivity(
         ActivityKind.PRACTICE_GROUP,
@@ -344,7 +348,11 @@ def demo_logins() -> list[tuple[str, str, str]]:
 #: Modules whose ``load(today, result)`` adds a feature's demo data (enrolments,
 #: attendance, certificates, …) through that feature's own services, in this order.
 #: Each must be idempotent, like the rest of the demo.
-DEMO_EXTENSIONS: tuple[str, ...] = ()
+DEMO_EXTENSIONS: tuple[str, ...] = (
+    "lms.enrolment.demo",
+    "lms.attendance.demo",
+    "lms.certificates.demo",
+)
 
 
 def _organisations(result: DemoResult) -> dict[str, Organisation]:
@@ -427,6 +435,18 @@ def _activity(
                 ends_at=starts + timedelta(minutes=minutes),
                 location=spec.location,
                 online_url=spec.online_url,
+            )
+        )
+    if spec.running_now:
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        starts = now - timedelta(hours=1, minutes=now.minute % 15)
+        activity.sessions.append(
+            ActivitySession(
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=3),
+                location=spec.location,
+                online_url=spec.online_url,
+                title="Extra bijeenkomst",
             )
         )
     db.session.add(activity)

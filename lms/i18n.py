@@ -16,9 +16,12 @@ LANGUAGE_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    from flask import current_app
+    """The person's choice, else the cookie, else Dutch; Dutch outside a request (CLI, mail)."""
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LANGUAGE_COOKIE)

@@ -17,6 +17,7 @@ from flask import (
     render_template,
     request,
 )
+from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -41,27 +42,27 @@ class NavItem:
     values: tuple[tuple[str, Any], ...] = ()
 
 
-#: Navigation per role; an entry appears once its endpoint exists and the user has the role.
-NAVIGATION: tuple[tuple[Role | None, NavItem], ...] = (
-    (None, NavItem("catalog.index", "Aanbod")),
-    (Role.PARTICIPANT, NavItem("enrolment.mine", "Mijn inschrijvingen")),
-    (Role.PARTICIPANT, NavItem("calendar.agenda", "Mijn agenda")),
-    (Role.PARTICIPANT, NavItem("certificates.learning_record", "Mijn leertraject")),
-    (Role.TRAINER, NavItem("attendance.my_sessions", "Mijn sessies")),
-    (Role.ORGANISATION_CONTACT, NavItem("organisations.staff", "Mijn organisatie")),
-    (Role.COORDINATOR, NavItem("admin.dashboard", "Beheer")),
+#: The menu: an entry appears once its endpoint exists, for anyone (no roles) or for
+#: users holding one of its roles.
+NAVIGATION: tuple[tuple[tuple[Role, ...], NavItem], ...] = (
+    ((), NavItem("catalog.index", "Aanbod")),
+    ((Role.PARTICIPANT,), NavItem("enrolment.mine", "Mijn inschrijvingen")),
+    ((Role.PARTICIPANT, Role.TRAINER), NavItem("calendar.agenda", "Mijn agenda")),
+    ((Role.PARTICIPANT,), NavItem("certificates.learning_record", "Mijn leertraject")),
+    ((Role.TRAINER,), NavItem("attendance.my_sessions", "Mijn sessies")),
+    ((Role.ORGANISATION_CONTACT,), NavItem("organisations.staff", "Mijn organisatie")),
+    ((Role.COORDINATOR,), NavItem("admin.dashboard", "Beheer")),
 )
 
 
 def navigation_for(app: Flask, user: Any) -> list[NavItem]:
-    items = []
     authenticated = getattr(user, "is_authenticated", False)
-    for role, item in NAVIGATION:
-        if item.endpoint not in app.view_functions:
-            continue
-        if role is None or (authenticated and user.has_role(role)):
-            items.append(item)
-    return items
+    return [
+        item
+        for roles, item in NAVIGATION
+        if item.endpoint in app.view_functions
+        and (not roles or (authenticated and user.has_role(*roles)))
+    ]
 
 
 def is_api_request() -> bool:
@@ -112,8 +113,30 @@ def error_response(status: int, message: str | None = None) -> Response:
     return response
 
 
+def _note_session_use(response: Response) -> Response:
+    """Remember whether the view used the session, before Flask-Login's own hook reads it."""
+    session = request_ctx._session
+    g.session_used_by_view = bool(session is not None and session.accessed)
+    return response
+
+
+def _keep_public_responses_shareable(response: Response) -> Response:
+    """Undo the ``Vary: Cookie`` that Flask-Login's remember-cookie hook causes on every
+    response, when neither the view nor that hook needed the session. Public responses
+    (feeds, verification, health) then stay cacheable by shared caches.
+    """
+    session = request_ctx._session
+    if session is not None and not session.modified and "session_used_by_view" in g:
+        session.accessed = g.session_used_by_view
+    return response
+
+
 def init_web(app: Flask, login_manager: LoginManager) -> None:
+    # After-request hooks run in reverse order of registration: this one runs last,
+    # after Flask-Login's; _note_session_use (registered just after) runs right before it.
+    app.after_request(_keep_public_responses_shareable)
     login_manager.init_app(app)
+    app.after_request(_note_session_use)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Meld je aan om deze pagina te zien."
     login_manager.login_message_category = "info"
@@ -137,7 +160,10 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
             return None
         from lms.accounts.tokens import user_for_api_token
 
-        return user_for_api_token(token.strip())
+        # Shared with lms.api.auth.current_api_user: one token lookup per request.
+        if "api_user" not in g:
+            g.api_user = user_for_api_token(token.strip())
+        return g.api_user
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:
@@ -157,6 +183,9 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         if isinstance(error, RateLimitExceeded):
             custom = bool(error.limit.error_message)
         response = error_response(status, error.description if custom else None)
+        for name, value in error.get_headers():
+            if name.lower() in ("allow", "www-authenticate", "retry-after"):
+                response.headers[name] = value
         if status == 429:
             response.headers["Retry-After"] = "60"
         return response
@@ -209,7 +238,10 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     def _log_request(response: Any) -> Any:
         started = g.get("request_started")
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
-        user_id = current_user.get_id() if current_user and current_user.is_authenticated else "-"
+        # Only a user already loaded by the view: reading current_user here would load the
+        # session and add "Vary: Cookie" to public responses such as feeds.
+        user = g.get("_login_user")
+        user_id = user.get_id() if user is not None and user.is_authenticated else "-"
         request_log.info(
             "method=%s path=%s status=%s duration_ms=%.1f user=%s",
             request.method,
