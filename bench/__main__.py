@@ -6,7 +6,12 @@ import importlib
 import sys
 
 #: Modules with a ``main()`` that prints its figures; run in this order.
-BENCHMARKS: tuple[str, ...] = ()
+BENCHMARKS: tuple[str, ...] = (
+    "bench.catalogue",
+    "bench.enrolment_rush",
+    "bench.feeds",
+    "bench.certificates",
+)
 
 
 def main(selected: list[str]) -> None:

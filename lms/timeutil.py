@@ -27,6 +27,22 @@ MONTH_NAMES = [
     "december",
 ]
 
+#: The usual Dutch abbreviations ("mrt", not "maa").
+SHORT_MONTH_NAMES = [
+    "jan",
+    "feb",
+    "mrt",
+    "apr",
+    "mei",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "nov",
+    "dec",
+]
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -75,7 +91,7 @@ def format_short_date(value: datetime | date) -> str:
     """``3 mrt 2026``."""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return f"{value.day} {MONTH_NAMES[value.month - 1][:3]} {value.year}"
+    return f"{value.day} {SHORT_MONTH_NAMES[value.month - 1]} {value.year}"
 
 
 def format_time(value: datetime) -> str:

@@ -7,30 +7,23 @@ from typing import Any
 from lms.api.auth import current_api_user, token_required
 from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response, ref
-
-
-def calendar_url_for(user: Any) -> str | None:
-    """The absolute URL of the user's personal feed (once the calendar feature provides it)."""
-    from flask import current_app
-
-    if "calendar.personal_feed" not in current_app.view_functions:
-        return None
-    from lms.calendar.tokens import personal_feed_url
-
-    return personal_feed_url(user)
+from lms.calendar.tokens import personal_feed_url
+from lms.extensions import db
 
 
 @bp.get("/me")
 @token_required
 def me() -> Any:
     user = current_api_user()
-    return {
+    body = {
         "email": user.email,
         "name": user.name,
         "roles": sorted(r.value for r in user.roles),
         "organisation": user.organisation.name if user.organisation else None,
-        "calendar_url": calendar_url_for(user),
+        "calendar_url": personal_feed_url(user),
     }
+    db.session.commit()  # the feed token, when this is its first use
+    return body
 
 
 document(
@@ -62,7 +55,7 @@ document(
                     },
                 },
                 "organisation": {"type": "string", "nullable": True},
-                "calendar_url": {"type": "string", "nullable": True},
+                "calendar_url": {"type": "string", "format": "uri"},
             },
         }
     },

@@ -6,7 +6,17 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from lms.api import me, tokens  # noqa: F401  (registers their routes)
+# Importing a resource module registers its routes and its part of the OpenAPI document.
+from lms.api import (  # noqa: F401
+    activities,
+    activity_admin,
+    attendance,
+    certificates,
+    enrolments,
+    me,
+    progress,
+    tokens,
+)
 from lms.api.blueprint import bp
 from lms.api.spec import openapi_document
 

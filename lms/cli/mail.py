@@ -11,6 +11,24 @@ from lms.cli import lms_group
 from lms.mail.worker import send_due
 
 
+def expire_offers_once() -> int:
+    """Pass on offers of a freed seat that ran out (before sending, so the mails about it
+    go out in the same round). A failure here never stops the mail worker."""
+    from lms.enrolment.service import expire_offers
+    from lms.extensions import db
+
+    try:
+        count = expire_offers()
+        db.session.commit()
+    except Exception as exc:  # keep sending mail whatever happens here
+        db.session.rollback()
+        click.secho(f"  verlopen aanbiedingen doorgeven mislukt: {exc}", fg="yellow", err=True)
+        return 0
+    if count:
+        click.echo(f"verlopen aanbiedingen doorgegeven: {count}")
+    return count
+
+
 @lms_group.group("mail")
 def mail_group() -> None:
     """De uitgaande mail."""
@@ -35,6 +53,7 @@ def send(once: bool, now: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, stop)
     first = True
     while True:
+        expire_offers_once()
         report = send_due(ignore_backoff=now and first)
         first = False
         if report.attempted or once:

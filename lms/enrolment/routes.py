@@ -1,5 +1,303 @@
-"""Routes of the enrolment feature."""
+"""Enrolment pages: enrol, cancel (with a confirmation step), Mijn inschrijvingen, offers.
 
-from flask import Blueprint
+Thin: a form in, :mod:`lms.enrolment.service` decides, one commit (or a rollback and the
+service's Dutch message as a flash). The activity page itself is ``catalog.activity``
+(:mod:`lms.catalog.activity_page`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.access import forbid_unless
+from lms.enrolment import queries, service
+from lms.enrolment.forms import ActionForm, ColleagueForm
+from lms.enrolment.service import EnrolmentError
+from lms.extensions import db
+from lms.models import Activity, Enrolment, EnrolmentStatus, Role, User, utcnow
 
 bp = Blueprint("enrolment", __name__)
+
+MAX_ID = 2**31 - 1
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id) if activity_id <= MAX_ID else None
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _own_enrolment(enrolment_id: int) -> Enrolment:
+    """The enrolment, if it is the current user's (404 unknown, 403 someone else's)."""
+    enrolment = db.session.get(Enrolment, enrolment_id) if enrolment_id <= MAX_ID else None
+    if enrolment is None:
+        abort(404)
+    forbid_unless(enrolment.user_id == current_user.id)
+    return enrolment
+
+
+def _back_to(activity_id: int) -> Any:
+    return redirect(url_for("catalog.activity", activity_id=activity_id) + "#inschrijven")
+
+
+def outcome_message(enrolment: Enrolment, changed: bool, *, for_self: bool = True) -> str:
+    """What a person reads after enrolling (themselves or a colleague)."""
+    title = enrolment.activity.title
+    name = enrolment.user.name
+    status = enrolment.status
+    if not changed:
+        if for_self:
+            return _(
+                "Je bent al ingeschreven voor „%(title)s” (%(status)s).",
+                title=title,
+                status=_(status.label),
+            )
+        return _(
+            "%(name)s is al ingeschreven voor „%(title)s” (%(status)s).",
+            name=name,
+            title=title,
+            status=_(status.label),
+        )
+    if status == EnrolmentStatus.CONFIRMED:
+        if for_self:
+            return _(
+                "Je bent ingeschreven voor „%(title)s”. Je krijgt een bevestiging per mail.",
+                title=title,
+            )
+        return _("%(name)s is ingeschreven voor „%(title)s”.", name=name, title=title)
+    if status == EnrolmentStatus.WAITLISTED:
+        position = queries.waitlist_position(enrolment)
+        if for_self:
+            return _(
+                "„%(title)s” is volzet: je staat op de wachtlijst, op plaats %(position)s. "
+                "We mailen je zodra er een plaats voor je is.",
+                title=title,
+                position=position,
+            )
+        return _(
+            "„%(title)s” is volzet: %(name)s staat op de wachtlijst, op plaats %(position)s.",
+            title=title,
+            name=name,
+            position=position,
+        )
+    if for_self:
+        return _(
+            "Je aanvraag voor „%(title)s” is verstuurd. Een coördinator van SAM bekijkt ze; "
+            "je krijgt een mail zodra er een beslissing is.",
+            title=title,
+        )
+    return _(
+        "De aanvraag voor %(name)s is verstuurd; een coördinator van SAM bekijkt ze.",
+        name=name,
+    )
+
+
+@bp.route("/activities/<int:activity_id>/enrol", methods=["GET", "POST"])
+@login_required
+def enrol(activity_id: int) -> Any:
+    """Enrol oneself (the one button of the activity page). GET (after logging in from a
+    POST) goes back to the activity page, where the button is."""
+    activity = _activity_or_404(activity_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _back_to(activity.id)
+    try:
+        enrolment, changed = service.enrol(activity, current_user)
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to(activity_id)
+    db.session.commit()
+    flash(outcome_message(enrolment, changed), "success" if changed else "info")
+    return _back_to(activity_id)
+
+
+def colleagues_of(user: User, activity: Activity | None = None) -> list[User]:
+    """The active participants of the contact's organisation (not the contact)."""
+    if user.organisation_id is None:
+        return []
+    from lms.models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.organisation_id == user.organisation_id,
+                User.id != user.id,
+                User.active.is_(True),
+                User.erased_at.is_(None),
+                UserRole.role == Role.PARTICIPANT,
+            )
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+@bp.post("/activities/<int:activity_id>/enrol-colleague")
+@login_required
+def enrol_colleague(activity_id: int) -> Any:
+    """An organisation contact enrols a colleague of their own organisation."""
+    activity = _activity_or_404(activity_id)
+    forbid_unless(current_user.has_role(Role.ORGANISATION_CONTACT))
+    form = ColleagueForm(colleagues_of(current_user))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return _back_to(activity_id)
+    colleague = db.session.get(User, form.colleague.data)
+    try:
+        enrolment, changed = service.enrol_on_behalf(activity, colleague, actor=current_user)
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back_to(activity_id)
+    db.session.commit()
+    flash(outcome_message(enrolment, changed, for_self=False), "success" if changed else "info")
+    return _back_to(activity_id)
+
+
+@bp.get("/my/enrolments")
+@login_required
+def mine() -> Any:
+    overview = queries.my_overview(current_user)
+    return render_template(
+        "enrolment/mine.html", overview=overview, form=ActionForm(), now=utcnow()
+    )
+
+
+@bp.route("/my/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(enrolment_id: int) -> Any:
+    """Cancel one's own enrolment, after a confirmation step."""
+    enrolment = _own_enrolment(enrolment_id)
+    activity = enrolment.activity
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel(activity, current_user)
+        except EnrolmentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("enrolment.mine"))
+        db.session.commit()
+        flash(
+            _("Je inschrijving voor „%(title)s” is geannuleerd.", title=activity.title),
+            "success",
+        )
+        return redirect(url_for("enrolment.mine"))
+    if not enrolment.is_active:
+        flash(_("Deze inschrijving is al geannuleerd of afgesloten."), "info")
+        return redirect(url_for("enrolment.mine"))
+    now = utcnow()
+    refusal = None
+    from lms.enrolment import rules
+
+    if enrolment.status == EnrolmentStatus.CONFIRMED:
+        refusal = rules.cancel_refusal(activity, now)
+    if enrolment.programme_enrolment_id is not None:
+        refusal = rules.person_refusal(activity, current_user) or refusal
+    return render_template(
+        "enrolment/cancel.html",
+        enrolment=enrolment,
+        activity=activity,
+        position=queries.waitlist_position(enrolment),
+        refusal=refusal,
+        form=form,
+    )
+
+
+@bp.post("/my/enrolments/<int:enrolment_id>/accept")
+@login_required
+def accept(enrolment_id: int) -> Any:
+    """Take a seat offered from the waiting list (from Mijn inschrijvingen)."""
+    enrolment = _own_enrolment(enrolment_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        return _accept(enrolment, current_user, redirect(url_for("enrolment.mine")))
+    return redirect(url_for("enrolment.mine"))
+
+
+@bp.post("/my/enrolments/<int:enrolment_id>/decline")
+@login_required
+def decline(enrolment_id: int) -> Any:
+    enrolment = _own_enrolment(enrolment_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        return _decline(enrolment, current_user, redirect(url_for("enrolment.mine")))
+    return redirect(url_for("enrolment.mine"))
+
+
+def _accept(enrolment: Enrolment, actor: User, target: Any) -> Any:
+    title = enrolment.activity.title
+    try:
+        service.accept_offer(enrolment, actor=actor)
+    except EnrolmentError as exc:
+        db.session.commit()  # an offer found expired under the lock is passed on
+        flash(exc.message, "error")
+        return target
+    db.session.commit()
+    flash(_("Je bent ingeschreven voor „%(title)s”. Welkom!", title=title), "success")
+    return target
+
+
+def _decline(enrolment: Enrolment, actor: User, target: Any) -> Any:
+    title = enrolment.activity.title
+    try:
+        service.decline_offer(enrolment, actor=actor)
+    except EnrolmentError as exc:
+        db.session.commit()
+        flash(exc.message, "error")
+        return target
+    db.session.commit()
+    flash(
+        _(
+            "Je gaf de plaats in „%(title)s” door aan de volgende op de wachtlijst.",
+            title=title,
+        ),
+        "info",
+    )
+    return target
+
+
+@bp.route("/enrolments/offer/<token>", methods=["GET", "POST"])
+def offer(token: str) -> Any:
+    """The mailed link of an offered seat: the token is the key (no login needed).
+
+    GET only shows the offer (mail scanners open links); accepting or declining is a POST.
+    """
+    enrolment = queries.enrolment_by_offer_token(token)
+    now = utcnow()
+    if enrolment is None:
+        return render_template("enrolment/offer_invalid.html"), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        target = redirect(url_for("enrolment.offer_done", activity_id=enrolment.activity_id))
+        from flask import request
+
+        if request.form.get("choice") == "decline":
+            return _decline(enrolment, enrolment.user, target)
+        return _accept(enrolment, enrolment.user, target)
+    expired = enrolment.offer_expires_at is None or enrolment.offer_expires_at <= now
+    return render_template(
+        "enrolment/offer.html",
+        enrolment=enrolment,
+        activity=enrolment.activity,
+        sessions=service.mail_sessions(enrolment.activity),
+        expired=expired,
+        form=form,
+    ), (410 if expired else 200)
+
+
+@bp.get("/enrolments/offer-done/<int:activity_id>")
+def offer_done(activity_id: int) -> Any:
+    """Where the offer page sends one after choosing: the flash says what happened."""
+    activity = _activity_or_404(activity_id)
+    return render_template("enrolment/offer_done.html", activity=activity)

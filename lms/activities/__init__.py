@@ -1,0 +1,1 @@
+"""Managing the offer: create and change activities, their sessions and trainers."""

@@ -1,0 +1,461 @@
+"""Creating and changing activities: the rules the API and the coordinators' forms share.
+
+Plain functions on ``db.session``: they validate (every refusal an :class:`ActivityError`
+with a Dutch message and the field it is about), write, leave an audit entry and never
+commit. Sessions are added through :mod:`lms.schedule.service` (one place for session
+rules: end after start, no overlap, a valid link); what a change means for enrolments
+(capacity rising, the activity cancelled) is :mod:`lms.enrolment.service`'s job, called in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lms.audit import record
+from lms.enrolment import queries as enrolment_queries
+from lms.enrolment import rules
+from lms.enrolment import service as enrolment_service
+from lms.extensions import db
+from lms.models import (
+    ACTIVE_STATUSES,
+    APPROVAL_BY_DEFAULT,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Enrolment,
+    Organisation,
+    Role,
+    SeatRelease,
+    Theme,
+    User,
+)
+from lms.schedule.service import ScheduleError, SessionData, add_session
+from lms.slugs import slugify
+from lms.timeutil import format_datetime
+
+MAX_CAPACITY = 100_000
+MAX_PRICE = Decimal("99999.99")
+MAX_OFFER_HOURS = 24 * 14
+
+#: Which status may follow which (a cancelled or archived activity does not come back).
+STATUS_CHANGES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
+    ActivityStatus.DRAFT: frozenset(
+        {ActivityStatus.PUBLISHED, ActivityStatus.CANCELLED, ActivityStatus.ARCHIVED}
+    ),
+    ActivityStatus.PUBLISHED: frozenset(
+        {ActivityStatus.DRAFT, ActivityStatus.CANCELLED, ActivityStatus.ARCHIVED}
+    ),
+    ActivityStatus.CANCELLED: frozenset({ActivityStatus.ARCHIVED}),
+    ActivityStatus.ARCHIVED: frozenset(),
+}
+
+#: What :func:`update_activity` may change.
+UPDATABLE = frozenset(
+    {
+        "title",
+        "summary",
+        "description",
+        "audience",
+        "what_to_bring",
+        "capacity",
+        "waitlist_enabled",
+        "requires_approval",
+        "status",
+        "enrolment_opens_at",
+        "enrolment_closes_at",
+        "cancellation_deadline",
+        "price_member",
+        "price_non_member",
+        "seat_release",
+        "offer_hours",
+    }
+)
+
+
+class ActivityError(Exception):
+    """A refusal: ``message`` in Dutch, ``field`` it concerns, HTTP-ish ``status``
+    (422 invalid input, 409 not possible in the current state)."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+# --- Creating -------------------------------------------------------------------------------
+
+
+def create_activity(
+    *,
+    actor: User | None,
+    kind: ActivityKind | str,
+    title: str,
+    capacity: int | None = None,
+    waitlist_enabled: bool = True,
+    requires_approval: bool | None = None,
+    status: ActivityStatus | str = ActivityStatus.DRAFT,
+    sessions: Sequence[SessionData] = (),
+    trainers: Iterable[User] = (),
+    themes: Iterable[Theme] = (),
+    summary: str = "",
+    description: str = "",
+    audience: str = "",
+    what_to_bring: str = "",
+    price_member: Decimal | int | str = 0,
+    price_non_member: Decimal | int | str = 0,
+    enrolment_opens_at: datetime | None = None,
+    enrolment_closes_at: datetime | None = None,
+    cancellation_deadline: datetime | None = None,
+    seat_release: SeatRelease | str = SeatRelease.AUTOMATIC,
+    offer_hours: int = 48,
+    parent: Activity | None = None,
+    organisation: Organisation | None = None,
+) -> Activity:
+    """A new activity with its sessions and trainers (draft or published)."""
+    kind = _kind(kind)
+    status = _status(status)
+    if status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
+        raise ActivityError(
+            "Een nieuwe activiteit is een ontwerp (draft) of gepubliceerd (published).",
+            "status",
+        )
+    if parent is not None:
+        if not parent.is_programme:
+            raise ActivityError("Alleen een beroepsopleiding heeft modules.", "parent_id")
+        if kind == ActivityKind.PROGRAMME:
+            raise ActivityError("Een module kan zelf geen beroepsopleiding zijn.", "kind")
+    activity = Activity(
+        kind=kind,
+        title=_title(title),
+        slug=_unique_slug(title),
+        summary=_text(summary, "summary"),
+        description=_text(description, "description"),
+        audience=_text(audience, "audience"),
+        what_to_bring=_text(what_to_bring, "what_to_bring"),
+        capacity=_capacity(capacity),
+        waitlist_enabled=_bool(waitlist_enabled, "waitlist"),
+        requires_approval=(
+            kind in APPROVAL_BY_DEFAULT
+            if requires_approval is None
+            else _bool(requires_approval, "requires_approval")
+        ),
+        status=status,
+        price_member=_price(price_member, "price_member"),
+        price_non_member=_price(price_non_member, "price_non_member"),
+        enrolment_opens_at=_aware(enrolment_opens_at, "enrolment_opens_at"),
+        enrolment_closes_at=_aware(enrolment_closes_at, "enrolment_closes_at"),
+        cancellation_deadline=_aware(cancellation_deadline, "cancellation_deadline"),
+        seat_release=_seat_release(seat_release),
+        offer_hours=_offer_hours(offer_hours),
+        parent=parent,
+        organisation_id=organisation.id if organisation is not None else None,
+        themes=list(themes),
+    )
+    activity.trainers = _trainers(trainers)
+    db.session.add(activity)
+    db.session.flush()
+    for number, data in enumerate(sessions, start=1):
+        try:
+            add_session(activity, data, actor=actor)
+        except ScheduleError as exc:
+            raise ActivityError(
+                f"Sessie {number}: {exc.message}", f"sessions[{number - 1}]"
+            ) from None
+    db.session.flush()
+    db.session.expire(activity, ["sessions"])
+    _check_dates(activity)
+    record(
+        "activity.created",
+        actor=actor,
+        activity=activity,
+        summary=f"{kind.label.capitalize()} „{activity.title}” aangemaakt "
+        f"({status.label}, {len(sessions)} sessies).",
+        status=status.value,
+        capacity=activity.capacity,
+    )
+    return activity
+
+
+# --- Changing -------------------------------------------------------------------------------
+
+
+def update_activity(
+    activity: Activity, *, actor: User | None, reason: str = "", **changes: Any
+) -> list[str]:
+    """Change the given fields; returns the names of the fields that changed.
+
+    Capacity may not drop below the seats taken; when it rises (or becomes unlimited) the
+    waiting list moves up in this transaction. Setting the status to ``cancelled`` cancels
+    the sessions and enrolments and mails everyone concerned (``reason`` goes with it).
+    """
+    unknown = sorted(set(changes) - UPDATABLE)
+    if unknown:
+        raise ActivityError(f"Dit veld kan je niet wijzigen: {', '.join(unknown)}.", unknown[0])
+    # Everything below counts seats or changes what the enrolment rules see: hold the lock.
+    activity = enrolment_service.lock_activity(activity.id)
+    old_capacity = activity.capacity
+    new_status = _status(changes.pop("status")) if "status" in changes else None
+    cleaners = {
+        "title": _title,
+        "summary": lambda v: _text(v, "summary"),
+        "description": lambda v: _text(v, "description"),
+        "audience": lambda v: _text(v, "audience"),
+        "what_to_bring": lambda v: _text(v, "what_to_bring"),
+        "capacity": _capacity,
+        "waitlist_enabled": lambda v: _bool(v, "waitlist"),
+        "requires_approval": lambda v: _bool(v, "requires_approval"),
+        "enrolment_opens_at": lambda v: _aware(v, "enrolment_opens_at"),
+        "enrolment_closes_at": lambda v: _aware(v, "enrolment_closes_at"),
+        "cancellation_deadline": lambda v: _aware(v, "cancellation_deadline"),
+        "price_member": lambda v: _price(v, "price_member"),
+        "price_non_member": lambda v: _price(v, "price_non_member"),
+        "seat_release": _seat_release,
+        "offer_hours": _offer_hours,
+    }
+    changed: list[str] = []
+    for name, value in changes.items():
+        value = cleaners[name](value)
+        if getattr(activity, name) != value:
+            setattr(activity, name, value)
+            changed.append(name)
+    if "title" in changed:
+        activity.slug = _unique_slug(activity.title, ignore=activity.id)
+    if "capacity" in changed and activity.capacity is not None:
+        summary = enrolment_queries.seat_summary(activity)
+        if activity.capacity < summary.taken:
+            raise ActivityError(
+                f"De capaciteit kan niet lager dan het aantal ingenomen plaatsen "
+                f"({summary.taken}: {summary.confirmed} bevestigd"
+                + (f", {summary.offered} aangeboden" if summary.offered else "")
+                + ").",
+                "capacity",
+                status=409,
+            )
+    _check_dates(activity)
+    if new_status is not None and new_status != activity.status:
+        _check_status_change(activity, new_status)
+        changed.append("status")
+    if changed:
+        record(
+            "activity.updated",
+            actor=actor,
+            activity=activity,
+            summary=f"„{activity.title}” gewijzigd: {', '.join(changed)}.",
+            changed=changed,
+            capacity=[old_capacity, activity.capacity],
+        )
+    if new_status == ActivityStatus.CANCELLED and activity.status != ActivityStatus.CANCELLED:
+        enrolment_service.cancel_activity(activity, actor=actor, reason=reason)
+        return changed
+    if new_status is not None and new_status != activity.status:
+        activity.status = new_status
+    db.session.flush()
+    rose = "capacity" in changed and (
+        activity.capacity is None or (old_capacity is not None and activity.capacity > old_capacity)
+    )
+    if rose or "waitlist_enabled" in changed or "status" in changed:
+        enrolment_service.capacity_changed(activity, actor=actor)
+    return changed
+
+
+def set_trainers(activity: Activity, trainers: Iterable[User], *, actor: User | None) -> None:
+    """Replace the activity's trainers (each must hold the trainer role)."""
+    new = _trainers(trainers)
+    before = {t.id for t in activity.trainers}
+    activity.trainers = new
+    after = {t.id for t in new}
+    if before != after:
+        record(
+            "activity.trainers",
+            actor=actor,
+            activity=activity,
+            summary=f"Lesgevers van „{activity.title}”: "
+            + (", ".join(t.name for t in new) or "geen"),
+            trainers=sorted(after),
+        )
+
+
+def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
+    if new not in STATUS_CHANGES[activity.status]:
+        if activity.status == ActivityStatus.CANCELLED:
+            message = (
+                "Een geannuleerde activiteit kan niet opnieuw gepubliceerd worden; maak een "
+                "nieuwe editie."
+            )
+        elif activity.status == ActivityStatus.ARCHIVED:
+            message = "Een gearchiveerde activiteit kan niet meer van status veranderen."
+        else:
+            message = f"Van {activity.status.label} naar {new.label} kan niet."
+        raise ActivityError(message, "status", status=409)
+    if new == ActivityStatus.DRAFT:
+        active = db.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.activity_id == activity.id,
+                Enrolment.status.in_(ACTIVE_STATUSES),
+            )
+        )
+        if active:
+            raise ActivityError(
+                "Er zijn al inschrijvingen: zet de activiteit niet terug naar ontwerp, maar "
+                "annuleer ze als ze niet doorgaat.",
+                "status",
+                status=409,
+            )
+
+
+def _check_dates(activity: Activity) -> None:
+    opens, closes = activity.enrolment_opens_at, activity.enrolment_closes_at
+    if opens is not None and closes is not None and opens >= closes:
+        raise ActivityError(
+            "De inschrijvingen moeten openen vóór ze sluiten.", "enrolment_closes_at"
+        )
+    first = rules.first_start(activity)
+    if first is None:
+        return
+    if closes is not None and closes > first:
+        raise ActivityError(
+            f"De inschrijvingen moeten sluiten vóór de eerste sessie begint "
+            f"({format_datetime(first)}).",
+            "enrolment_closes_at",
+        )
+    deadline = activity.cancellation_deadline
+    if deadline is not None and deadline > first:
+        raise ActivityError(
+            f"De annuleringstermijn moet aflopen vóór de eerste sessie begint "
+            f"({format_datetime(first)}).",
+            "cancellation_deadline",
+        )
+
+
+# --- Cleaning values --------------------------------------------------------------------------
+
+
+def _kind(value: Any) -> ActivityKind:
+    try:
+        return ActivityKind(value)
+    except ValueError:
+        raise ActivityError(
+            "Onbekende soort: kies uit " + ", ".join(k.value for k in ActivityKind) + ".", "kind"
+        ) from None
+
+
+def _status(value: Any) -> ActivityStatus:
+    try:
+        return ActivityStatus(value)
+    except ValueError:
+        raise ActivityError(
+            "Onbekende status: kies uit " + ", ".join(s.value for s in ActivityStatus) + ".",
+            "status",
+        ) from None
+
+
+def _title(value: Any) -> str:
+    if not isinstance(value, str) or not " ".join(value.split()):
+        raise ActivityError("Geef de activiteit een titel.", "title")
+    title = " ".join(value.split())
+    if len(title) > 200:
+        raise ActivityError("De titel is te lang (hoogstens 200 tekens).", "title")
+    return title
+
+
+def _text(value: Any, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ActivityError("Verwacht tekst.", field)
+    if len(value) > 20_000:
+        raise ActivityError("Deze tekst is te lang (hoogstens 20.000 tekens).", field)
+    return value.strip()
+
+
+def _capacity(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ActivityError(
+            "De capaciteit is een geheel getal (of leeg voor onbeperkt).", "capacity"
+        )
+    if value < 0:
+        raise ActivityError("De capaciteit kan niet negatief zijn.", "capacity")
+    if value > MAX_CAPACITY:
+        raise ActivityError(f"De capaciteit is hoogstens {MAX_CAPACITY}.", "capacity")
+    return value
+
+
+def _bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ActivityError("Verwacht ja of nee (true of false).", field)
+    return value
+
+
+def _price(value: Any, field: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ActivityError("Een prijs is een bedrag in euro.", field)
+    try:
+        price = Decimal(str(value if value is not None else 0))
+    except (InvalidOperation, ValueError):
+        raise ActivityError("Een prijs is een bedrag in euro.", field) from None
+    if not price.is_finite() or price < 0 or price > MAX_PRICE:
+        raise ActivityError("Een prijs ligt tussen 0 en 99.999,99 euro.", field)
+    return price.quantize(Decimal("0.01"))
+
+
+def _aware(value: Any, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ActivityError("Verwacht een datum en tijd.", field)
+    if value.tzinfo is None:
+        raise ValueError("expected an aware datetime")
+    return value
+
+
+def _seat_release(value: Any) -> SeatRelease:
+    try:
+        return SeatRelease(value)
+    except ValueError:
+        raise ActivityError(
+            "Kies automatic (de eerste op de wachtlijst krijgt de plaats meteen) of offer "
+            "(de plaats wordt aangeboden).",
+            "seat_release",
+        ) from None
+
+
+def _offer_hours(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not (1 <= value <= MAX_OFFER_HOURS):
+        raise ActivityError(
+            f"De bedenktijd voor een vrijgekomen plaats ligt tussen 1 en {MAX_OFFER_HOURS} uur.",
+            "offer_hours",
+        )
+    return value
+
+
+def _trainers(trainers: Iterable[User]) -> list[User]:
+    result: list[User] = []
+    for user in trainers:
+        if not user.has_role(Role.TRAINER):
+            raise ActivityError(f"{user.email} is geen lesgever.", "trainers")
+        if user not in result:
+            result.append(user)
+    return result
+
+
+def _unique_slug(title: Any, ignore: int | None = None) -> str:
+    base = slugify(str(title or ""), max_length=200)
+    query = select(Activity.slug).where(Activity.slug.like(f"{base}%"))
+    if ignore is not None:
+        query = query.where(Activity.id != ignore)
+    taken = set(db.session.scalars(query))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"

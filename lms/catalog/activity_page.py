@@ -1,0 +1,87 @@
+"""The activity page (``GET /activities/<id>``, endpoint ``catalog.activity``).
+
+Registered on the catalogue's blueprint so URLs read naturally; the enrolment feature owns
+it because its heart is the one button whose label follows the person's state
+(:func:`lms.enrolment.queries.action_state`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.access import can_manage_activity
+from lms.catalog.routes import bp
+from lms.enrolment import queries, rules
+from lms.enrolment.forms import ActionForm, ColleagueForm
+from lms.extensions import db
+from lms.models import Activity, ActivityStatus, Role, utcnow
+
+MAX_ID = 2**31 - 1
+
+
+@bp.get("/activities/<int:activity_id>")
+def activity(activity_id: int) -> Any:
+    now = utcnow()
+    item = None
+    if activity_id <= MAX_ID:
+        item = db.session.scalar(
+            select(Activity)
+            .where(Activity.id == activity_id)
+            .options(
+                selectinload(Activity.sessions),
+                selectinload(Activity.trainers),
+                joinedload(Activity.parent),
+                selectinload(Activity.modules).options(
+                    selectinload(Activity.sessions), selectinload(Activity.trainers)
+                ),
+            )
+        )
+    if item is None:
+        abort(404)
+    if item.status == ActivityStatus.DRAFT and not can_manage_activity(current_user, item):
+        abort(404)
+    summary = queries.seat_summary(item)
+    state = queries.action_state(item, current_user, summary, now)
+    colleague_form = None
+    if (
+        current_user.is_authenticated
+        and current_user.has_role(Role.ORGANISATION_CONTACT)
+        and item.status == ActivityStatus.PUBLISHED
+        and item.parent_id is None
+        and rules.window_refusal(item, now) is None
+    ):
+        from lms.enrolment.routes import colleagues_of
+
+        colleagues = colleagues_of(current_user)
+        if colleagues:
+            colleague_form = ColleagueForm(colleagues)
+    modules = []
+    if item.is_programme:
+        modules = [m for m in item.modules if m.status != ActivityStatus.DRAFT]
+    return render_template(
+        "catalog/activity.html",
+        activity=item,
+        summary=summary,
+        state=state,
+        form=ActionForm(),
+        colleague_form=colleague_form,
+        modules=modules,
+        trainers=_trainers(item, modules),
+        now=now,
+        first_start=rules.first_start(item),
+        last_end=rules.last_end(item),
+        can_manage=can_manage_activity(current_user, item),
+    )
+
+
+def _trainers(activity: Activity, modules: list[Activity]) -> list[Any]:
+    seen: dict[int, Any] = {t.id: t for t in activity.trainers}
+    for module in modules:
+        for trainer in module.trainers:
+            seen.setdefault(trainer.id, trainer)
+    return sorted(seen.values(), key=lambda t: t.name)
