@@ -1,5 +1,164 @@
-"""Routes of the schedule feature."""
+"""Session management pages: list, add, edit (reschedule), cancel and reinstate sessions.
 
-from flask import Blueprint
+Coordinators and the activity's own trainers (for a module: the programme's too) only;
+:mod:`lms.schedule.service` holds the rules, these views commit once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lms.access import can_manage_activity, forbid_unless
+from lms.attendance.queries import confirmed_by_activity, load_activity, load_session
+from lms.extensions import db
+from lms.models import Activity, ActivitySession, utcnow
+from lms.schedule import service
+from lms.schedule.forms import CancelSessionForm, ConfirmForm, SessionForm
+from lms.schedule.service import ScheduleError
 
 bp = Blueprint("schedule", __name__)
+
+
+def managed_activity(activity_id: int) -> Activity:
+    activity = load_activity(activity_id)
+    if activity is None:
+        abort(404)
+    forbid_unless(can_manage_activity(current_user, activity))
+    return activity
+
+
+def managed_session(session_id: int) -> ActivitySession:
+    session = load_session(session_id)
+    if session is None:
+        abort(404)
+    forbid_unless(can_manage_activity(current_user, session.activity))
+    return session
+
+
+def _show_error(form: Any, error: ScheduleError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _mailed_text(count: int) -> str:
+    if not count:
+        return ""
+    return f" {count} {'deelnemer krijgt' if count == 1 else 'deelnemers krijgen'} een mail."
+
+
+@bp.route("/activities/<int:activity_id>/sessions", methods=["GET", "POST"])
+@login_required
+def manage(activity_id: int) -> Any:
+    activity = managed_activity(activity_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            session = service.add_session(activity, form.to_data(), actor=current_user)
+            mailed = len(confirmed_by_activity([activity.id])[activity.id])
+            still_to_come = session.ends_at > utcnow()
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                "De sessie is toegevoegd." + (_mailed_text(mailed) if still_to_come else ""),
+                "success",
+            )
+            return redirect(url_for("schedule.manage", activity_id=activity_id))
+    activity = managed_activity(activity_id)
+    sessions = service.sessions_of(activity)
+    return render_template(
+        "schedule/manage.html",
+        activity=activity,
+        sessions=sessions,
+        recorded=service.attendance_counts([s.id for s in sessions]),
+        participants=len(confirmed_by_activity([activity.id])[activity.id]),
+        form=form,
+        now=utcnow(),
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int) -> Any:
+    session = managed_session(session_id)
+    if session.is_cancelled:
+        flash("Deze sessie is geannuleerd. Zet ze eerst terug om ze te wijzigen.", "warning")
+        return redirect(url_for("schedule.manage", activity_id=session.activity_id))
+    form = SessionForm.for_session(session)
+    if form.validate_on_submit():
+        try:
+            result = service.update_session(session, form.to_data(), actor=current_user)
+        except ScheduleError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            session = managed_session(session_id)
+        else:
+            db.session.commit()
+            if not result.changed:
+                flash("Er was niets gewijzigd.", "info")
+            elif result.rescheduled:
+                flash("De sessie is verplaatst." + _mailed_text(result.mailed), "success")
+            else:
+                flash("De sessie is gewijzigd." + _mailed_text(result.mailed), "success")
+            return redirect(url_for("schedule.manage", activity_id=session.activity_id))
+    return render_template(
+        "schedule/edit.html",
+        session=session,
+        activity=session.activity,
+        form=form,
+        participants=len(confirmed_by_activity([session.activity_id])[session.activity_id]),
+        has_attendance=service.has_attendance(session),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(session_id: int) -> Any:
+    session = managed_session(session_id)
+    form = CancelSessionForm()
+    if form.validate_on_submit():
+        try:
+            mailed = service.cancel_session(session, actor=current_user, reason=form.reason.data)
+        except ScheduleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("De sessie is geannuleerd." + _mailed_text(mailed), "success")
+        return redirect(url_for("schedule.manage", activity_id=session.activity_id))
+    return render_template(
+        "schedule/cancel.html",
+        session=session,
+        activity=session.activity,
+        form=form,
+        participants=len(confirmed_by_activity([session.activity_id])[session.activity_id]),
+        has_attendance=service.has_attendance(session),
+    )
+
+
+@bp.post("/sessions/<int:session_id>/reinstate")
+@login_required
+def reinstate(session_id: int) -> Any:
+    session = managed_session(session_id)
+    activity_id = session.activity_id
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        mailed = service.reinstate_session(session, actor=current_user)
+    except ScheduleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("De sessie gaat weer door." + _mailed_text(mailed), "success")
+    return redirect(url_for("schedule.manage", activity_id=activity_id))

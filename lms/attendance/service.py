@@ -1,0 +1,383 @@
+"""The rules of attendance: who may be marked, when, and keeping every change.
+
+Plain functions on ``db.session``: they validate, write, leave an :class:`AttendanceChange`
+per change and an audit entry, and never commit. A refusal raises :class:`AttendanceError`
+with a Dutch message.
+
+- Attendance is taken for confirmed participants only, from the session's start on (not
+  for a session that has not begun, nor for a cancelled one), and can be corrected later.
+- Every change keeps the old value, the new one, who and when, and where it came from
+  (``trainer``, ``checkin``, ``api``); a correction also leaves ``attendance.corrected``
+  in the audit log.
+- Self check-in marks a participant present when they show the session's current code
+  during the check-in window; it never overrides what a trainer recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lms.attendance import checkin
+from lms.attendance.queries import is_confirmed_participant
+from lms.audit import record
+from lms.enrolment.queries import confirmed_participants
+from lms.extensions import db
+from lms.models import (
+    ActivitySession,
+    Attendance,
+    AttendanceChange,
+    AttendanceStatus,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from lms.timeutil import format_date, format_period, format_time
+
+SOURCES = ("trainer", "checkin", "api")
+
+
+class AttendanceError(Exception):
+    """A rule refused the change; ``message`` is Dutch and meant for the person.
+
+    ``code``: ``not_started``, ``cancelled``, ``not_enrolled``, ``invalid``,
+    ``checkin_not_open``, ``checkin_closed``, ``bad_code``. ``field`` names the form field.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One person's attendance as someone wants it recorded."""
+
+    user_id: int
+    status: AttendanceStatus
+    minutes: int | None = None
+
+
+@dataclass
+class RecordResult:
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    records: list[Attendance] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.corrected
+
+
+# --- When -------------------------------------------------------------------------------
+
+
+def ensure_can_take(session: ActivitySession, now: datetime | None = None) -> None:
+    """Refuse a cancelled session and one that has not started yet."""
+    now = now or utcnow()
+    if session.is_cancelled:
+        raise AttendanceError(
+            "Deze sessie is geannuleerd; er worden geen aanwezigheden voor geregistreerd.",
+            code="cancelled",
+        )
+    if now < session.starts_at:
+        raise AttendanceError(
+            "Deze sessie is nog niet begonnen. Je kunt aanwezigheden registreren vanaf de "
+            f"start: {format_date(session.starts_at)} om {format_time(session.starts_at)}.",
+            code="not_started",
+        )
+
+
+def can_take(session: ActivitySession, now: datetime | None = None) -> bool:
+    try:
+        ensure_can_take(session, now)
+    except AttendanceError:
+        return False
+    return True
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+def validate_mark(session: ActivitySession, mark: Mark, name: str = "") -> Mark:
+    """The mark with its minutes checked (partial: 1..duration; other statuses: none)."""
+    who = f" voor {name}" if name else ""
+    status = AttendanceStatus(mark.status)
+    if status != AttendanceStatus.PARTIAL:
+        return Mark(mark.user_id, status, None)
+    duration = session.duration_minutes
+    if mark.minutes is None:
+        raise AttendanceError(
+            f"Vul{who} in hoeveel minuten de persoon aanwezig was (1 tot {duration}).",
+            field=f"minutes_{mark.user_id}",
+        )
+    if not 1 <= int(mark.minutes) <= duration:
+        raise AttendanceError(
+            f"Het aantal minuten{who} moet tussen 1 en {duration} liggen (de duur van de sessie).",
+            field=f"minutes_{mark.user_id}",
+        )
+    return Mark(mark.user_id, status, int(mark.minutes))
+
+
+# --- Recording -----------------------------------------------------------------------------
+
+
+def record_attendance(
+    session: ActivitySession,
+    marks: list[Mark],
+    *,
+    actor: User | None,
+    source: str = "trainer",
+    now: datetime | None = None,
+) -> RecordResult:
+    """Record (or correct) the attendance of confirmed participants of the session.
+
+    Everything is checked before anything is written: one bad mark refuses them all.
+    """
+    now = now or utcnow()
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    ensure_can_take(session, now)
+    participants = {u.id: u for u in confirmed_participants(session.activity_id)}
+    checked: dict[int, Mark] = {}
+    for mark in marks:
+        user = participants.get(mark.user_id)
+        if user is None:
+            raise AttendanceError(
+                "Alleen bevestigde deelnemers van deze activiteit kunnen als aanwezig of "
+                "afwezig geregistreerd worden.",
+                code="not_enrolled",
+                field=f"status_{mark.user_id}",
+            )
+        if mark.user_id in checked:
+            raise AttendanceError(f"{user.name} staat twee keer in de lijst.", code="invalid")
+        checked[mark.user_id] = validate_mark(session, mark, user.name)
+
+    existing = {
+        a.user_id: a
+        for a in db.session.scalars(
+            select(Attendance)
+            .where(Attendance.session_id == session.id)
+            .options(_no_eager_changes())
+        )
+    }
+    result = RecordResult()
+    corrections = []
+    for user_id, mark in checked.items():
+        attendance = existing.get(user_id)
+        if attendance is None:
+            attendance = Attendance(
+                session_id=session.id,
+                user_id=user_id,
+                status=mark.status,
+                minutes=mark.minutes,
+                recorded_by_id=actor.id if actor else None,
+                recorded_at=now,
+                source=source,
+            )
+            db.session.add(attendance)
+            _log_change(attendance, None, None, mark, actor, source, now)
+            result.created += 1
+        elif (attendance.status, attendance.minutes) == (mark.status, mark.minutes):
+            result.unchanged += 1
+        else:
+            old_status, old_minutes = attendance.status, attendance.minutes
+            attendance.status = mark.status
+            attendance.minutes = mark.minutes
+            attendance.recorded_by_id = actor.id if actor else None
+            attendance.recorded_at = now
+            attendance.source = source
+            _log_change(attendance, old_status, old_minutes, mark, actor, source, now)
+            corrections.append((participants[user_id], old_status, old_minutes, mark))
+            result.corrected += 1
+        result.records.append(attendance)
+    db.session.flush()
+
+    activity = session.activity
+    when = format_period(session.starts_at, session.ends_at)
+    if result.created:
+        record(
+            "attendance.recorded",
+            actor=actor,
+            activity=activity,
+            summary=f"Aanwezigheden geregistreerd voor ‘{activity.title}’ ({when}): "
+            f"{result.created} {'persoon' if result.created == 1 else 'personen'}.",
+            session_id=session.id,
+            source=source,
+            count=result.created,
+        )
+    for user, old_status, old_minutes, mark in corrections:
+        record(
+            "attendance.corrected",
+            actor=actor,
+            subject_user=user,
+            activity=activity,
+            summary=f"Aanwezigheid van {user.name} voor ‘{activity.title}’ ({when}) "
+            f"gewijzigd van {_label(old_status, old_minutes)} naar "
+            f"{_label(mark.status, mark.minutes)}.",
+            session_id=session.id,
+            source=source,
+            old_status=old_status.value if old_status else None,
+            old_minutes=old_minutes,
+            new_status=mark.status.value,
+            new_minutes=mark.minutes,
+        )
+    if result.changed:
+        # Learning policy (issue 6): warn, once, whoever can no longer reach the certificate.
+        from lms.policy.progress import notify_if_out_of_reach
+
+        notify_if_out_of_reach(activity, [r.user_id for r in result.records])
+    return result
+
+
+def _no_eager_changes():  # a loader option that keeps AttendanceChange lazy
+    from sqlalchemy.orm import lazyload
+
+    return lazyload(Attendance.changes)
+
+
+def _log_change(
+    attendance: Attendance,
+    old_status: AttendanceStatus | None,
+    old_minutes: int | None,
+    mark: Mark,
+    actor: User | None,
+    source: str,
+    now: datetime,
+) -> None:
+    db.session.add(
+        AttendanceChange(
+            attendance=attendance,
+            old_status=old_status,
+            old_minutes=old_minutes,
+            new_status=mark.status,
+            new_minutes=mark.minutes,
+            changed_by_id=actor.id if actor else None,
+            changed_at=now,
+            source=source,
+        )
+    )
+
+
+def _label(status: AttendanceStatus | None, minutes: int | None) -> str:
+    if status is None:
+        return "niet geregistreerd"
+    if status == AttendanceStatus.PARTIAL:
+        return f"deels aanwezig ({minutes} min)"
+    return status.label
+
+
+# --- Self check-in --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    attendance: Attendance
+    #: ``recorded`` (just now), ``already`` (was present), ``kept`` (a trainer recorded
+    #: something else; check-in does not override it).
+    outcome: str
+
+
+def ensure_checkin_open(session: ActivitySession, now: datetime) -> None:
+    if session.is_cancelled:
+        raise AttendanceError("Deze sessie is geannuleerd; inchecken kan niet.", code="cancelled")
+    state = checkin.window_state(session, now)
+    if state == checkin.WindowState.NOT_OPEN:
+        opens = checkin.opens_at(session)
+        raise AttendanceError(
+            "Inchecken voor deze sessie kan nog niet. Het kan vanaf "
+            f"{format_time(opens)} op {format_date(opens)} (een halfuur voor de start).",
+            code="checkin_not_open",
+        )
+    if state == checkin.WindowState.CLOSED:
+        raise AttendanceError(
+            "Inchecken voor deze sessie kan niet meer: de sessie is afgelopen. Was je er "
+            "wel? Vraag de lesgever om je aanwezigheid te registreren.",
+            code="checkin_closed",
+        )
+
+
+def verify_code(session: ActivitySession, code: str | None, now: datetime) -> None:
+    """The code is the session's current (or previous minute's) code, within the window."""
+    ensure_checkin_open(session, now)
+    if not checkin.code_matches(session.id, code, now):
+        raise AttendanceError(
+            "Deze code klopt niet of is verlopen. De code verandert elke minuut: typ de "
+            "code die nu op het scherm staat, of scan de QR-code opnieuw.",
+            code="bad_code",
+            field="code",
+        )
+
+
+def find_session_for_code(code: str | None, now: datetime) -> ActivitySession | None:
+    """The session (with its check-in open now) whose current code this is, if any."""
+    typed = checkin.normalise(code)
+    if len(typed) != checkin.CODE_LENGTH:
+        return None
+    candidates = db.session.scalars(
+        select(ActivitySession).where(
+            ActivitySession.status != SessionStatus.CANCELLED,
+            ActivitySession.starts_at <= now + checkin.OPENS_BEFORE,
+            ActivitySession.ends_at >= now,
+        )
+    ).all()
+    for session in candidates:
+        if checkin.code_matches(session.id, typed, now):
+            return session
+    return None
+
+
+def check_in(session: ActivitySession, user: User, *, now: datetime | None = None) -> CheckinResult:
+    """Mark ``user`` present through self check-in (the code was verified by the caller,
+    or a check-in grant made right after a verified code bridges a login)."""
+    now = now or utcnow()
+    ensure_checkin_open(session, now)
+    activity = session.activity
+    if not is_confirmed_participant(user.id, session.activity_id):
+        raise AttendanceError(
+            f"Je bent niet ingeschreven voor ‘{activity.title}’, dus je kunt voor deze "
+            "sessie niet inchecken. Denk je dat dit niet klopt? Spreek de lesgever aan.",
+            code="not_enrolled",
+        )
+    attendance = db.session.scalar(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+    )
+    if attendance is not None:
+        if attendance.status == AttendanceStatus.PRESENT:
+            return CheckinResult(attendance, "already")
+        if attendance.source != "checkin":
+            return CheckinResult(attendance, "kept")
+    mark = Mark(user.id, AttendanceStatus.PRESENT)
+    if attendance is None:
+        attendance = Attendance(
+            session_id=session.id,
+            user_id=user.id,
+            status=AttendanceStatus.PRESENT,
+            minutes=None,
+            recorded_by_id=user.id,
+            recorded_at=now,
+            source="checkin",
+        )
+        db.session.add(attendance)
+        _log_change(attendance, None, None, mark, user, "checkin", now)
+    else:
+        _log_change(attendance, attendance.status, attendance.minutes, mark, user, "checkin", now)
+        attendance.status = AttendanceStatus.PRESENT
+        attendance.minutes = None
+        attendance.recorded_at = now
+    db.session.flush()
+    record(
+        "attendance.checkin",
+        actor=user,
+        subject_user=user,
+        activity=activity,
+        summary=f"{user.name} checkte in voor ‘{activity.title}’ "
+        f"({format_period(session.starts_at, session.ends_at)}).",
+        session_id=session.id,
+    )
+    return CheckinResult(attendance, "recorded")

@@ -1,0 +1,77 @@
+"""``lms remind``: queue reminders for sessions starting within the next day (for cron).
+
+Also passes on waiting-list offers that ran out (the enrolment feature's
+``expire_offers``), so one cron line keeps both moving.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timedelta
+
+import click
+from sqlalchemy.exc import IntegrityError
+
+from lms.cli import lms_group
+from lms.extensions import db
+from lms.schedule.reminders import queue_reminders
+from lms.timeutil import format_datetime
+
+ATTEMPTS = 3
+
+
+def _expire_offers() -> int | None:
+    """Run ``lms.enrolment.service.expire_offers`` when the enrolment feature has it."""
+    try:
+        service = importlib.import_module("lms.enrolment.service")
+    except ImportError:
+        return None
+    expire = getattr(service, "expire_offers", None)
+    if expire is None:
+        return None
+    count = expire()
+    db.session.commit()
+    return int(count or 0)
+
+
+@lms_group.command("remind")
+@click.option(
+    "--hours",
+    default=24,
+    show_default=True,
+    type=click.IntRange(1, 24 * 7),
+    help="Herinner voor sessies die binnen zoveel uur beginnen.",
+)
+def remind(hours: int) -> None:
+    """Zet herinneringen klaar voor sessies die binnen een dag beginnen (voor cron).
+
+    Elke deelnemer krijgt per sessie hoogstens één herinnering, hoe vaak dit ook draait.
+    """
+    expired = _expire_offers()
+    if expired is not None:
+        click.echo(f"Verlopen aanbiedingen van een vrijgekomen plaats: {expired}")
+
+    for attempt in range(1, ATTEMPTS + 1):
+        report = queue_reminders(within=timedelta(hours=hours))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another run queued some of the same reminders at the same moment; its rows
+            # are there now, so the next attempt skips them.
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        break
+
+    for line in report.sessions:
+        session = line.session
+        click.echo(
+            f"- {format_datetime(session.starts_at)}: {session.activity.title} — "
+            f"{line.queued} nieuw, {line.skipped} al eerder klaargezet"
+        )
+    click.echo(
+        f"Herinneringen: {report.queued} nieuw in de wachtrij, {report.skipped} al eerder "
+        f"klaargezet, voor {len(report.sessions)} "
+        f"{'sessie' if len(report.sessions) == 1 else 'sessies'} in de komende {hours} uur."
+    )
