@@ -1,5 +1,309 @@
-"""Routes of the certificates feature."""
+"""Certificate pages: public verification, the PDF, Mijn leertraject, issuing and revoking.
 
-from flask import Blueprint
+Thin: forms in, :mod:`lms.certificates.service` does the rules, one commit per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.access import coordinator_required, forbid_unless
+from lms.api.serializers import iso
+from lms.certificates import service
+from lms.certificates.codes import normalise
+from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyForm
+from lms.certificates.record import learning_record as build_learning_record
+from lms.extensions import db, limiter
+from lms.models import Activity, Certificate, Role, User, utcnow
+from lms.web import wants_json
 
 bp = Blueprint("certificates", __name__)
+
+VERIFY_LIMIT_MESSAGE = (
+    "Te veel controles in korte tijd. Wacht een minuut en probeer het dan opnieuw."
+)
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("CERTIFICATE_VERIFY_RATE_LIMIT", "30 per minute")
+
+
+# --- Public verification -------------------------------------------------------------------------
+
+
+@bp.get("/certificates/verify")
+@limiter.shared_limit(_verify_limit, scope="certificate-verify", error_message=VERIFY_LIMIT_MESSAGE)
+def verify_form() -> Any:
+    form = VerifyForm(formdata=request.args if "code" in request.args else None)
+    if "code" in request.args and form.validate():
+        canonical = normalise(form.code.data)
+        if canonical is None:
+            form.code.errors.append(
+                "Dit is geen geldige code: een code heeft 16 tekens, zoals 7KQ4-M2XD-9FJ1-PZ3W."
+            )
+        else:
+            return redirect(url_for("certificates.verify", code=canonical))
+    return render_template("certificates/verify_form.html", form=form)
+
+
+def _verification(certificate: Certificate | None) -> dict[str, Any]:
+    """The public JSON of CONTRACT.md: only what the certificate itself shows."""
+    if certificate is None:
+        return {
+            "status": "unknown",
+            "holder": None,
+            "activity": None,
+            "hours": None,
+            "issued_at": None,
+            "revoked_at": None,
+        }
+    snapshot = certificate.snapshot
+    return {
+        "status": "revoked" if certificate.is_revoked else "valid",
+        "code": certificate.code,
+        "holder": snapshot.get("holder_name"),
+        "activity": snapshot.get("activity_title"),
+        "kind": snapshot.get("kind"),
+        "document": snapshot.get("document"),
+        "hours": snapshot.get("hours"),
+        "start_date": snapshot.get("start_date"),
+        "end_date": snapshot.get("end_date"),
+        "themes": snapshot.get("themes") or [],
+        "policy": snapshot.get("policy_name"),
+        "policy_valid_from": snapshot.get("policy_valid_from"),
+        "issued_at": iso(certificate.issued_at),
+        "revoked_at": iso(certificate.revoked_at),
+    }
+
+
+@bp.get("/certificates/verify/<code>")
+@limiter.shared_limit(_verify_limit, scope="certificate-verify", error_message=VERIFY_LIMIT_MESSAGE)
+def verify(code: str) -> Any:
+    canonical = normalise(code)
+    if canonical is not None and canonical != code:
+        return redirect(url_for("certificates.verify", code=canonical), code=301)
+    certificate = service.find_by_code(canonical)
+    status = 200 if certificate is not None else 404
+    if wants_json():
+        response = jsonify(_verification(certificate))
+    else:
+        response = make_response(
+            render_template(
+                "certificates/verify.html",
+                certificate=certificate,
+                code=canonical or code,
+                data=_verification(certificate),
+            )
+        )
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.vary.add("Accept")
+    return response
+
+
+# --- The PDF -------------------------------------------------------------------------------------
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def pdf(code: str) -> Any:
+    certificate = service.find_by_code(code)
+    if certificate is None:
+        abort(404)
+    is_holder = certificate.user_id is not None and certificate.user_id == current_user.id
+    forbid_unless(is_holder or current_user.has_role(Role.COORDINATOR))
+    if certificate.is_revoked and not current_user.has_role(Role.COORDINATOR):
+        message = "Dit attest is ingetrokken en kan niet meer gedownload worden."
+        if wants_json() or request.authorization is not None:
+            return jsonify(error=message), 410
+        page = render_template("errors/error.html", status=410, title="Ingetrokken", text=message)
+        return page, 410
+    fresh = certificate.pdf is None
+    data = service.pdf_of(certificate)
+    if fresh:
+        db.session.commit()
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{certificate.snapshot.get("document", "attest")}-'
+        f'{certificate.code}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.set_etag(certificate.code)
+    return response.make_conditional(request)
+
+
+# --- Mijn leertraject ---------------------------------------------------------------------------
+
+
+def _year_arg() -> int | None:
+    value = request.args.get("year", "")
+    return int(value) if value.isdigit() and 1900 < int(value) < 3000 else None
+
+
+@bp.get("/my/learning-record")
+@login_required
+def learning_record() -> Any:
+    record = build_learning_record(current_user, _year_arg())
+    return render_template(
+        "certificates/learning_record.html", record=record, own=True, now=utcnow()
+    )
+
+
+@bp.get("/organisations/staff/<int:user_id>/learning-record")
+@login_required
+def staff_learning_record(user_id: int) -> Any:
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    same_organisation = (
+        current_user.has_role(Role.ORGANISATION_CONTACT)
+        and current_user.organisation_id is not None
+        and person.organisation_id == current_user.organisation_id
+    )
+    forbid_unless(same_organisation or current_user.has_role(Role.COORDINATOR))
+    record = build_learning_record(person, _year_arg())
+    return render_template(
+        "certificates/learning_record.html",
+        record=record,
+        own=person.id == current_user.id,
+        now=utcnow(),
+    )
+
+
+# --- Coordinators: overview, issue, revoke, re-issue ----------------------------------------------
+
+
+@bp.get("/certificates/")
+@coordinator_required
+def index() -> Any:
+    from lms.certificates.overview import issuing_overview
+
+    overview = issuing_overview()
+    return render_template("certificates/index.html", overview=overview, form=IssueForm())
+
+
+@bp.post("/activities/<int:activity_id>/certificates")
+@coordinator_required
+def issue(activity_id: int) -> Any:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    form = IssueForm()
+    back = request.form.get("next") or url_for("policy.activity_progress", activity_id=activity_id)
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("policy.activity_progress", activity_id=activity_id)
+    if not form.validate_on_submit():
+        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        return redirect(back)
+    try:
+        result = service.issue_for_activity(activity_id, actor=current_user)
+    except service.CertificateError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(result.summary, "success" if result.issued else "info")
+    return redirect(back)
+
+
+def _certificate_or_404(certificate_id: int) -> Certificate:
+    certificate = db.session.scalar(
+        select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .options(joinedload(Certificate.user), joinedload(Certificate.activity))
+    )
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _detail(certificate: Certificate, revoke_form=None, reissue_form=None, status=200) -> Any:
+    history = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.activity_id == certificate.activity_id,
+                Certificate.user_id == certificate.user_id,
+                Certificate.user_id.is_not(None),
+                Certificate.id != certificate.id,
+            )
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+    return (
+        render_template(
+            "certificates/detail.html",
+            certificate=certificate,
+            history=history,
+            revoke_form=revoke_form or RevokeForm(prefix="revoke"),
+            reissue_form=reissue_form or ReissueForm(prefix="reissue"),
+        ),
+        status,
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@coordinator_required
+def detail(certificate_id: int) -> Any:
+    return _detail(_certificate_or_404(certificate_id))
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@coordinator_required
+def revoke(certificate_id: int) -> Any:
+    certificate = _certificate_or_404(certificate_id)
+    form = RevokeForm(prefix="revoke")
+    if form.validate_on_submit():
+        try:
+            service.revoke(certificate, actor=current_user, reason=form.reason.data)
+        except service.CertificateError as exc:
+            db.session.rollback()
+            form.reason.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(
+                f"Attest {certificate.code} is ingetrokken. De houder krijgt een mail.", "success"
+            )
+            return redirect(url_for("certificates.detail", certificate_id=certificate_id))
+    return _detail(certificate, revoke_form=form, status=422)
+
+
+@bp.post("/certificates/<int:certificate_id>/reissue")
+@coordinator_required
+def reissue(certificate_id: int) -> Any:
+    certificate = _certificate_or_404(certificate_id)
+    form = ReissueForm(prefix="reissue")
+    if form.validate_on_submit():
+        try:
+            new = service.reissue(certificate, actor=current_user, reason=form.reason.data or "")
+        except service.CertificateError as exc:
+            db.session.rollback()
+            form.reason.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(
+                f"Nieuw attest {new.code} uitgereikt; het vorige ({certificate.code}) is "
+                "ingetrokken.",
+                "success",
+            )
+            return redirect(url_for("certificates.detail", certificate_id=new.id))
+    certificate = _certificate_or_404(certificate_id)
+    return _detail(certificate, reissue_form=form, status=422)

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "lms.cli.demo",
     "lms.cli.mail",
     "lms.cli.backup",
+    "lms.cli.remind",
+    "lms.cli.certificates",
 )
 
 
