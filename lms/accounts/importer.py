@@ -18,7 +18,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from lms.accounts.passwords import hash_password, verify_password
 from lms.accounts.service import (
+    AccountError,
     NewUser,
+    check_role_change,
     create_user,
     find_user_by_email,
     get_or_create_organisation,
@@ -154,7 +156,12 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
     ):
         user.organisation = get_or_create_organisation(organisation or "")
         changes.append("organisatie")
+    roles_before = sorted(r.value for r in user.roles)
     if user.roles != roles:
+        try:
+            check_role_change(user, roles, actor=actor)
+        except AccountError as exc:
+            return LineResult(line, email, Outcome.REJECTED, str(exc))
         user.set_roles(roles)
         changes.append("rollen")
     if password and not verify_password(user.password_hash, password):
@@ -169,6 +176,11 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
         subject_user=user,
         summary=f"Bijgewerkt door import: {', '.join(changes)}",
         changes=changes,
+        **(
+            {"roles_before": roles_before, "roles_after": sorted(r.value for r in roles)}
+            if "rollen" in changes
+            else {}
+        ),
     )
     return LineResult(line, email, Outcome.UPDATED, ", ".join(changes))
 

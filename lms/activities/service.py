@@ -29,11 +29,13 @@ from lms.models import (
     ActivityKind,
     ActivityStatus,
     Enrolment,
+    HoursCredit,
     Organisation,
     Role,
     SeatRelease,
     Theme,
     User,
+    utcnow,
 )
 from lms.schedule.service import ScheduleError, SessionData, add_session
 from lms.slugs import slugify
@@ -74,8 +76,14 @@ UPDATABLE = frozenset(
         "price_non_member",
         "seat_release",
         "offer_hours",
+        "nominal_hours",
+        "rule_min_attendance_pct",
+        "rule_excused_counts",
+        "rule_hours_credit",
     }
 )
+
+MAX_NOMINAL_HOURS = Decimal("9999.99")
 
 
 class ActivityError(Exception):
@@ -117,8 +125,15 @@ def create_activity(
     offer_hours: int = 48,
     parent: Activity | None = None,
     organisation: Organisation | None = None,
+    nominal_hours: Decimal | int | str | None = None,
+    rule_min_attendance_pct: int | None = None,
+    rule_excused_counts: bool | None = None,
+    rule_hours_credit: HoursCredit | str | None = None,
 ) -> Activity:
-    """A new activity with its sessions and trainers (draft or published)."""
+    """A new activity with its sessions and trainers (draft or published).
+
+    ``nominal_hours`` and the ``rule_*`` values override the learning policy's rule for
+    this activity (None: the rule of its kind applies)."""
     kind = _kind(kind)
     status = _status(status)
     if status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
@@ -157,6 +172,10 @@ def create_activity(
         parent=parent,
         organisation_id=organisation.id if organisation is not None else None,
         themes=list(themes),
+        nominal_hours=_nominal_hours(nominal_hours),
+        rule_min_attendance_pct=_attendance_pct(rule_min_attendance_pct),
+        rule_excused_counts=_optional_bool(rule_excused_counts, "rule_excused_counts"),
+        rule_hours_credit=_hours_credit(rule_hours_credit),
     )
     activity.trainers = _trainers(trainers)
     db.session.add(activity)
@@ -202,23 +221,7 @@ def update_activity(
     activity = enrolment_service.lock_activity(activity.id)
     old_capacity = activity.capacity
     new_status = _status(changes.pop("status")) if "status" in changes else None
-    cleaners = {
-        "title": _title,
-        "summary": lambda v: _text(v, "summary"),
-        "description": lambda v: _text(v, "description"),
-        "audience": lambda v: _text(v, "audience"),
-        "what_to_bring": lambda v: _text(v, "what_to_bring"),
-        "capacity": _capacity,
-        "waitlist_enabled": lambda v: _bool(v, "waitlist"),
-        "requires_approval": lambda v: _bool(v, "requires_approval"),
-        "enrolment_opens_at": lambda v: _aware(v, "enrolment_opens_at"),
-        "enrolment_closes_at": lambda v: _aware(v, "enrolment_closes_at"),
-        "cancellation_deadline": lambda v: _aware(v, "cancellation_deadline"),
-        "price_member": lambda v: _price(v, "price_member"),
-        "price_non_member": lambda v: _price(v, "price_non_member"),
-        "seat_release": _seat_release,
-        "offer_hours": _offer_hours,
-    }
+    cleaners = _cleaners()
     changed: list[str] = []
     for name, value in changes.items():
         value = cleaners[name](value)
@@ -282,6 +285,23 @@ def set_trainers(activity: Activity, trainers: Iterable[User], *, actor: User | 
         )
 
 
+def set_themes(activity: Activity, themes: Iterable[Theme], *, actor: User | None) -> None:
+    """Replace the themes the activity counts toward (reports, learning policy)."""
+    new = list(dict.fromkeys(themes))
+    before = {t.id for t in activity.themes}
+    activity.themes = new
+    after = {t.id for t in new}
+    if before != after:
+        record(
+            "activity.themes",
+            actor=actor,
+            activity=activity,
+            summary=f"Thema's van „{activity.title}”: "
+            + (", ".join(t.name for t in sorted(new, key=lambda t: t.name)) or "geen"),
+            themes=sorted(after),
+        )
+
+
 def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
     if new not in STATUS_CHANGES[activity.status]:
         if activity.status == ActivityStatus.CANCELLED:
@@ -294,6 +314,15 @@ def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
         else:
             message = f"Van {activity.status.label} naar {new.label} kan niet."
         raise ActivityError(message, "status", status=409)
+    if new == ActivityStatus.ARCHIVED and activity.status == ActivityStatus.PUBLISHED:
+        end = rules.last_end(activity)
+        if end is not None and end > utcnow() and _has_active_enrolments(activity):
+            raise ActivityError(
+                "Deze activiteit is nog niet voorbij en heeft inschrijvingen: annuleer ze als "
+                "ze niet doorgaat, of archiveer ze na de laatste sessie.",
+                "status",
+                status=409,
+            )
     if new == ActivityStatus.DRAFT:
         active = db.session.scalar(
             select(func.count(Enrolment.id)).where(
@@ -310,28 +339,107 @@ def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
             )
 
 
+def _has_active_enrolments(activity: Activity) -> bool:
+    ids = [activity.id, *(m.id for m in activity.modules)]
+    return bool(
+        db.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.activity_id.in_(ids), Enrolment.status.in_(ACTIVE_STATUSES)
+            )
+        )
+    )
+
+
 def _check_dates(activity: Activity) -> None:
-    opens, closes = activity.enrolment_opens_at, activity.enrolment_closes_at
+    errors = _date_errors(
+        activity.enrolment_opens_at,
+        activity.enrolment_closes_at,
+        activity.cancellation_deadline,
+        rules.first_start(activity),
+    )
+    if errors:
+        raise errors[0]
+
+
+def _date_errors(
+    opens: datetime | None,
+    closes: datetime | None,
+    deadline: datetime | None,
+    first: datetime | None,
+) -> list[ActivityError]:
+    errors = []
     if opens is not None and closes is not None and opens >= closes:
-        raise ActivityError(
-            "De inschrijvingen moeten openen vóór ze sluiten.", "enrolment_closes_at"
+        errors.append(
+            ActivityError("De inschrijvingen moeten openen vóór ze sluiten.", "enrolment_closes_at")
         )
-    first = rules.first_start(activity)
     if first is None:
-        return
-    if closes is not None and closes > first:
-        raise ActivityError(
-            f"De inschrijvingen moeten sluiten vóór de eerste sessie begint "
-            f"({format_datetime(first)}).",
-            "enrolment_closes_at",
+        return errors
+    if closes is not None and closes > first and not errors:
+        errors.append(
+            ActivityError(
+                f"De inschrijvingen moeten sluiten vóór de eerste sessie begint "
+                f"({format_datetime(first)}).",
+                "enrolment_closes_at",
+            )
         )
-    deadline = activity.cancellation_deadline
     if deadline is not None and deadline > first:
-        raise ActivityError(
-            f"De annuleringstermijn moet aflopen vóór de eerste sessie begint "
-            f"({format_datetime(first)}).",
-            "cancellation_deadline",
+        errors.append(
+            ActivityError(
+                f"De annuleringstermijn moet aflopen vóór de eerste sessie begint "
+                f"({format_datetime(first)}).",
+                "cancellation_deadline",
+            )
         )
+    return errors
+
+
+def field_errors(values: dict[str, Any], *, first_start: datetime | None) -> list[ActivityError]:
+    """Every refusal the field rules give for ``values`` (keywords of
+    :func:`update_activity`), all at once and without writing: a form can show them
+    together. ``first_start`` is when the activity's first session begins (None: none).
+    Rules that need the database (seats taken, status changes) are checked on saving."""
+    cleaners = _cleaners()
+    errors: list[ActivityError] = []
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in cleaners:
+            continue
+        try:
+            cleaned[name] = cleaners[name](value)
+        except ActivityError as error:
+            errors.append(error)
+    errors += _date_errors(
+        cleaned.get("enrolment_opens_at"),
+        cleaned.get("enrolment_closes_at"),
+        cleaned.get("cancellation_deadline"),
+        first_start,
+    )
+    return errors
+
+
+def _cleaners() -> dict[str, Any]:
+    """Per changeable field: the function that checks and normalises its value."""
+    return {
+        "title": _title,
+        "summary": lambda v: _text(v, "summary"),
+        "description": lambda v: _text(v, "description"),
+        "audience": lambda v: _text(v, "audience"),
+        "what_to_bring": lambda v: _text(v, "what_to_bring"),
+        "capacity": _capacity,
+        "waitlist_enabled": lambda v: _bool(v, "waitlist"),
+        "requires_approval": lambda v: _bool(v, "requires_approval"),
+        "enrolment_opens_at": lambda v: _aware(v, "enrolment_opens_at"),
+        "enrolment_closes_at": lambda v: _aware(v, "enrolment_closes_at"),
+        "cancellation_deadline": lambda v: _aware(v, "cancellation_deadline"),
+        "price_member": lambda v: _price(v, "price_member"),
+        "price_non_member": lambda v: _price(v, "price_non_member"),
+        "seat_release": _seat_release,
+        "offer_hours": _offer_hours,
+        "nominal_hours": _nominal_hours,
+        "rule_min_attendance_pct": _attendance_pct,
+        "rule_excused_counts": lambda v: _optional_bool(v, "rule_excused_counts"),
+        "rule_hours_credit": _hours_credit,
+    }
 
 
 # --- Cleaning values --------------------------------------------------------------------------
@@ -435,6 +543,50 @@ def _offer_hours(value: Any) -> int:
             "offer_hours",
         )
     return value
+
+
+def _optional_bool(value: Any, field: str) -> bool | None:
+    return None if value is None else _bool(value, field)
+
+
+def _nominal_hours(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ActivityError("Het aantal uren is een getal, bv. 12,5.", "nominal_hours")
+    try:
+        hours = Decimal(str(value).replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ActivityError("Het aantal uren is een getal, bv. 12,5.", "nominal_hours") from None
+    if not hours.is_finite() or hours <= 0 or hours > MAX_NOMINAL_HOURS:
+        raise ActivityError(
+            "Het aantal erkende uren ligt tussen 0 en 9.999,99 (leeg: de geplande uren).",
+            "nominal_hours",
+        )
+    return hours.quantize(Decimal("0.01"))
+
+
+def _attendance_pct(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ActivityError(
+            "De vereiste aanwezigheid is een percentage van 0 tot 100.",
+            "rule_min_attendance_pct",
+        )
+    return value
+
+
+def _hours_credit(value: Any) -> HoursCredit | None:
+    if value is None:
+        return None
+    try:
+        return HoursCredit(value)
+    except ValueError:
+        raise ActivityError(
+            "Kies attended (de bijgewoonde uren) of nominal (de erkende uren).",
+            "rule_hours_credit",
+        ) from None
 
 
 def _trainers(trainers: Iterable[User]) -> list[User]:

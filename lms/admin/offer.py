@@ -1,0 +1,199 @@
+"""The coordinators' view of the whole offer: every activity, whatever its status.
+
+:func:`list_activities` answers one page of the list in a constant number of queries (a
+count, the page with its dates, trainers, themes and the seat counts), whatever the
+number of activities. Dates of a programme are those of its modules' sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.admin.pagination import Page, paginate
+from lms.catalog.queries import contains_folded, search_words
+from lms.enrolment.queries import SeatSummary, seat_summaries
+from lms.extensions import db
+from lms.models import (
+    Activity,
+    ActivityKind,
+    ActivitySession,
+    ActivityStatus,
+    Role,
+    SessionStatus,
+    User,
+    UserRole,
+)
+
+PERIODS = ("upcoming", "past", "all")
+
+
+@dataclass(frozen=True)
+class OfferFilters:
+    status: ActivityStatus | None = None
+    kind: ActivityKind | None = None
+    text: str = ""
+    #: ``upcoming`` (not over yet, or without sessions), ``past`` or ``all``.
+    period: str = "upcoming"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> OfferFilters:
+        def enum_value(enum_cls: Any, value: Any) -> Any:
+            try:
+                return enum_cls(value) if value else None
+            except ValueError:
+                return None
+
+        from lms.admin.pagination import page_number
+
+        period = args.get("period", "upcoming")
+        return cls(
+            status=enum_value(ActivityStatus, args.get("status")),
+            kind=enum_value(ActivityKind, args.get("kind")),
+            text=(args.get("q") or "").strip()[:200],
+            period=period if period in PERIODS else "upcoming",
+            page=page_number(args.get("page")),
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments of these filters (for links to other pages)."""
+        values = {
+            "status": self.status.value if self.status else None,
+            "kind": self.kind.value if self.kind else None,
+            "q": self.text or None,
+            "period": self.period if self.period != "upcoming" else None,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    activity: Activity
+    first_start: datetime | None
+    last_end: datetime | None
+    seats: SeatSummary
+    sessions: int
+
+
+def session_dates():  # type: ignore[no-untyped-def]
+    """Subquery: per activity (a programme through its modules too) the first start, the last
+    end and the number of its scheduled sessions."""
+    own = select(
+        ActivitySession.activity_id.label("owner"),
+        ActivitySession.starts_at.label("starts_at"),
+        ActivitySession.ends_at.label("ends_at"),
+    ).where(ActivitySession.status == SessionStatus.SCHEDULED)
+    via_module = (
+        select(
+            Activity.parent_id.label("owner"),
+            ActivitySession.starts_at.label("starts_at"),
+            ActivitySession.ends_at.label("ends_at"),
+        )
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(ActivitySession.status == SessionStatus.SCHEDULED, Activity.parent_id.is_not(None))
+    )
+    sessions = union_all(own, via_module).subquery("owned_sessions")
+    return (
+        select(
+            sessions.c.owner,
+            func.min(sessions.c.starts_at).label("first_start"),
+            func.max(sessions.c.ends_at).label("last_end"),
+            func.count().label("sessions"),
+        )
+        .group_by(sessions.c.owner)
+        .subquery("activity_dates")
+    )
+
+
+def list_activities(filters: OfferFilters, *, now: datetime, per_page: int = 50) -> Page[OfferRow]:
+    dates = session_dates()
+    query = select(Activity, dates.c.first_start, dates.c.last_end, dates.c.sessions).outerjoin(
+        dates, dates.c.owner == Activity.id
+    )
+    conditions = []
+    if filters.status is not None:
+        conditions.append(Activity.status == filters.status)
+    if filters.kind is not None:
+        conditions.append(Activity.kind == filters.kind)
+    for word in search_words(filters.text):
+        conditions.append(
+            or_(contains_folded(Activity.title, word), contains_folded(Activity.summary, word))
+        )
+    if filters.period == "upcoming":
+        conditions.append(or_(dates.c.last_end.is_(None), dates.c.last_end >= now))
+    elif filters.period == "past":
+        conditions.append(dates.c.last_end < now)
+    if conditions:
+        query = query.where(and_(*conditions))
+    no_dates = case((dates.c.first_start.is_(None), 1), else_=0)
+    if filters.period == "upcoming":
+        query = query.order_by(no_dates, dates.c.first_start, Activity.id)
+    elif filters.period == "past":
+        query = query.order_by(dates.c.last_end.desc(), Activity.id.desc())
+    else:
+        query = query.order_by(no_dates.desc(), dates.c.first_start.desc(), Activity.id.desc())
+    query = query.options(joinedload(Activity.parent), selectinload(Activity.trainers))
+    page = paginate(query, filters.page, per_page)
+    summaries = seat_summaries([row[0] for row in page.items])
+    rows = [
+        OfferRow(
+            activity=activity,
+            first_start=first,
+            last_end=last,
+            seats=summaries[activity.id],
+            sessions=int(count or 0),
+        )
+        for activity, first, last, count in page.items
+    ]
+    return Page(items=rows, page=page.page, per_page=page.per_page, total=page.total)
+
+
+def load_activity(activity_id: int) -> Activity | None:
+    """An activity with everything its admin page shows (sessions, trainers, modules)."""
+    if not 0 < activity_id <= 2**31 - 1:
+        return None
+    return db.session.scalar(
+        select(Activity)
+        .where(Activity.id == activity_id)
+        .options(
+            selectinload(Activity.sessions),
+            selectinload(Activity.trainers),
+            joinedload(Activity.parent),
+            selectinload(Activity.modules).options(
+                selectinload(Activity.sessions), selectinload(Activity.trainers)
+            ),
+        )
+    )
+
+
+def programmes() -> list[Activity]:
+    """Programmes a new module can belong to (not cancelled or archived), by title."""
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(
+                Activity.kind == ActivityKind.PROGRAMME,
+                Activity.status.in_([ActivityStatus.DRAFT, ActivityStatus.PUBLISHED]),
+            )
+            .order_by(Activity.title, Activity.id)
+        )
+    )
+
+
+def trainers() -> list[User]:
+    """Everyone holding the trainer role, active accounts, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.TRAINER, User.active.is_(True), User.erased_at.is_(None))
+            .order_by(User.name, User.id)
+        )
+    )

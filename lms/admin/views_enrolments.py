@@ -1,0 +1,290 @@
+"""Managing an activity's enrolments, all through :mod:`lms.enrolment.service` (which
+records every transition, audits it and mails the person): approve, reject, enrol
+someone, move up from the waiting list, cancel on someone's behalf; the history of an
+enrolment; mailing everyone of an activity with a preview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.admin import bulk_mail
+from lms.admin.enrolments import enrolment_lists, load_enrolment, pending_everywhere
+from lms.admin.forms import (
+    BulkMailForm,
+    CancelEnrolmentForm,
+    ConfirmForm,
+    EnrolUserForm,
+    RejectForm,
+)
+from lms.admin.routes import activity_or_404, back_to, bp
+from lms.admin.users import candidates
+from lms.enrolment import service
+from lms.enrolment.queries import seat_summary
+from lms.enrolment.routes import outcome_message
+from lms.enrolment.service import EnrolmentError
+from lms.extensions import db
+from lms.models import Enrolment, EnrolmentStatus, User, utcnow
+
+
+def _enrolment_or_404(enrolment_id: int) -> Enrolment:
+    enrolment = load_enrolment(enrolment_id)
+    if enrolment is None:
+        abort(404)
+    return enrolment
+
+
+def _list_url(enrolment: Enrolment) -> str:
+    return url_for("admin.enrolments", activity_id=enrolment.activity_id)
+
+
+@bp.get("/activities/<int:activity_id>/enrolments")
+def enrolments(activity_id: int) -> Any:
+    activity = activity_or_404(activity_id)
+    now = utcnow()
+    return render_template(
+        "admin/enrolments.html",
+        activity=activity,
+        lists=enrolment_lists(activity, now),
+        seats=seat_summary(activity),
+        now=now,
+        action_form=ConfirmForm(),
+        reject_form=RejectForm(),
+    )
+
+
+@bp.get("/requests")
+def requests() -> Any:
+    return render_template(
+        "admin/requests.html",
+        rows=pending_everywhere(),
+        action_form=ConfirmForm(),
+        reject_form=RejectForm(),
+    )
+
+
+def _act(enrolment_id: int, do: Any, done: str) -> Any:
+    enrolment = _enrolment_or_404(enrolment_id)
+    default = _list_url(enrolment)
+    if not ConfirmForm().validate_on_submit():
+        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        return redirect(back_to(default))
+    name = enrolment.user.name
+    try:
+        result = do(enrolment)
+    except EnrolmentError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done.format(name=name, status=result.status.label), "success")
+    return redirect(back_to(default))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/approve")
+def approve(enrolment_id: int) -> Any:
+    return _act(
+        enrolment_id,
+        lambda e: service.approve(e, actor=current_user),
+        "De aanvraag van {name} is goedgekeurd ({status}); {name} krijgt een mail.",
+    )
+
+
+@bp.post("/enrolments/<int:enrolment_id>/promote")
+def promote(enrolment_id: int) -> Any:
+    return _act(
+        enrolment_id,
+        lambda e: service.promote(e, actor=current_user),
+        "{name} is van de wachtlijst ingeschreven en krijgt een mail.",
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>/reject", methods=["GET", "POST"])
+def reject(enrolment_id: int) -> Any:
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = RejectForm()
+    status = 200
+    if form.validate_on_submit():
+        name = enrolment.user.name
+        try:
+            service.reject(enrolment, actor=current_user, reason=form.reason.data or "")
+        except EnrolmentError as error:
+            db.session.rollback()
+            if error.code == "invalid":
+                form.reason.errors = [*form.reason.errors, error.message]
+            else:
+                flash(error.message, "error")
+                return redirect(back_to(_list_url(enrolment)))
+        else:
+            db.session.commit()
+            flash(
+                f"De aanvraag van {name} is afgewezen; {name} krijgt de reden per mail.", "success"
+            )
+            return redirect(back_to(_list_url(enrolment)))
+        enrolment = _enrolment_or_404(enrolment_id)
+    if request.method == "POST":
+        status = 422
+    return render_template("admin/enrolment_reject.html", enrolment=enrolment, form=form), status
+
+
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
+def cancel(enrolment_id: int) -> Any:
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = CancelEnrolmentForm()
+    status = 200
+    if form.validate_on_submit():
+        name = enrolment.user.name
+        try:
+            service.cancel_on_behalf(enrolment, actor=current_user, reason=form.reason.data or "")
+        except EnrolmentError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"De inschrijving van {name} is geannuleerd; {name} krijgt een mail.", "success")
+        return redirect(back_to(_list_url(enrolment)))
+    if request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "admin/enrolment_cancel.html",
+            enrolment=enrolment,
+            form=form,
+            deadline_passed=enrolment.activity.cancellation_deadline is not None
+            and enrolment.activity.cancellation_deadline <= utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.get("/enrolments/<int:enrolment_id>")
+def enrolment(enrolment_id: int) -> Any:
+    item = _enrolment_or_404(enrolment_id)
+    position = None
+    if item.status == EnrolmentStatus.WAITLISTED:
+        from lms.enrolment.queries import waitlist_position
+
+        position = waitlist_position(item)
+    return render_template(
+        "admin/enrolment.html",
+        enrolment=item,
+        position=position,
+        now=utcnow(),
+        action_form=ConfirmForm(),
+    )
+
+
+@bp.route("/activities/<int:activity_id>/enrol", methods=["GET", "POST"])
+def enrol(activity_id: int) -> Any:
+    activity = activity_or_404(activity_id)
+    form = EnrolUserForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and (form.user_id.data or "").isdigit():
+            user = db.session.get(User, int(form.user_id.data))
+            if user is None:
+                abort(404)
+            try:
+                enrolment, changed = service.enrol_on_behalf(activity, user, actor=current_user)
+            except EnrolmentError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+            else:
+                db.session.commit()
+                flash(
+                    outcome_message(enrolment, changed, for_self=False),
+                    "success" if changed else "info",
+                )
+                return redirect(url_for("admin.enrolments", activity_id=activity_id))
+        else:
+            flash("Kies wie je wil inschrijven.", "error")
+        return redirect(
+            url_for("admin.enrol", activity_id=activity_id, q=request.form.get("q", ""))
+        )
+    text = (request.args.get("q") or "").strip()[:200]
+    return render_template(
+        "admin/enrol.html",
+        activity=activity,
+        q=text,
+        people=candidates(activity.id, text) if text else [],
+        seats=seat_summary(activity),
+        form=form,
+    )
+
+
+@bp.route("/activities/<int:activity_id>/mail", methods=["GET", "POST"])
+def mail_participants(activity_id: int) -> Any:
+    activity = activity_or_404(activity_id)
+    form = BulkMailForm()
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        statuses = [EnrolmentStatus(s) for s in form.statuses.data or []]
+        try:
+            if form.send.data and form.fingerprint.data:
+                count = bulk_mail.send(
+                    activity,
+                    subject=form.subject.data or "",
+                    body=form.body.data or "",
+                    statuses=statuses,
+                    actor=current_user,
+                    expected_fingerprint=form.fingerprint.data,
+                )
+                db.session.commit()
+                flash(
+                    f"De mail is in de wachtrij gezet voor {count} "
+                    f"{'persoon' if count == 1 else 'personen'}.",
+                    "success",
+                )
+                return redirect(url_for("admin.activity", activity_id=activity_id))
+            preview = bulk_mail.preview(
+                activity,
+                subject=form.subject.data or "",
+                body=form.body.data or "",
+                statuses=statuses,
+                sender=current_user,
+            )
+            form.fingerprint.data = preview.fingerprint
+        except bulk_mail.BulkMailError as error:
+            db.session.rollback()
+            if error.field == "fingerprint":
+                flash(error.message, "warning")
+                preview = _safe_preview(activity, form, statuses)
+            else:
+                target = getattr(form, error.field or "", None)
+                if target is not None:
+                    target.errors = [*target.errors, error.message]
+                else:
+                    flash(error.message, "error")
+                status = 422
+    elif request.method == "POST":
+        status = 422
+    counts = {s.value: len(bulk_mail.recipients(activity, [s])) for s in bulk_mail.STATUSES}
+    return (
+        render_template(
+            "admin/mail_participants.html",
+            activity=activity,
+            form=form,
+            preview=preview,
+            counts=counts,
+        ),
+        status,
+    )
+
+
+def _safe_preview(activity: Any, form: BulkMailForm, statuses: list[EnrolmentStatus]) -> Any:
+    try:
+        preview = bulk_mail.preview(
+            activity,
+            subject=form.subject.data or "",
+            body=form.body.data or "",
+            statuses=statuses,
+            sender=current_user,
+        )
+    except bulk_mail.BulkMailError as error:
+        form.statuses.errors = [*form.statuses.errors, error.message]
+        form.fingerprint.data = ""
+        return None
+    form.fingerprint.data = preview.fingerprint
+    return preview
