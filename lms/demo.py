@@ -352,6 +352,7 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "lms.enrolment.demo",
     "lms.attendance.demo",
     "lms.certificates.demo",
+    "lms.reports.demo",
 )
 
 

@@ -1,5 +1,161 @@
-"""Routes of the organisations feature."""
+"""Mijn organisatie: an organisation contact follows and enrols their own staff.
 
-from flask import Blueprint
+* ``organisations.staff`` — the contact's staff list (the menu entry "Mijn organisatie");
+  ``organisations.organisation_staff`` — the same list by organisation id, for
+  coordinators (and for the contact, of their own organisation only);
+* ``organisations.person`` — one staff member: hours this year, certificates, every
+  enrolment, and a link to their learning record (``certificates.staff_learning_record``);
+* ``organisations.enrol`` — enrol a colleague in a published activity, through
+  :func:`lms.enrolment.service.enrol_on_behalf` (which binds a contact to their own
+  organisation and to every rule a participant has).
 
-bp = Blueprint("organisations", __name__)
+No access to other organisations: every URL that takes a user id or an organisation id
+answers 403 for someone of another organisation (404 for ids that do not exist).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.access import forbid_unless, role_required
+from lms.enrolment import rules, service
+from lms.enrolment.queries import waitlist_positions
+from lms.enrolment.routes import outcome_message
+from lms.enrolment.service import EnrolmentError
+from lms.extensions import db
+from lms.models import EnrolmentStatus, Organisation, Role, User, utcnow
+from lms.organisations import queries
+from lms.organisations.forms import EnrolColleagueForm
+from lms.reports.charts import meter
+from lms.timeutil import to_local
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+MAX_ID = 2**31 - 1
+
+
+def _get_or_404(model: Any, object_id: int) -> Any:
+    found = db.session.get(model, object_id) if 0 < object_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def _person_or_403(user_id: int) -> User:
+    """A staff member the current user may see (coordinators see everyone)."""
+    person = _get_or_404(User, user_id)
+    forbid_unless(
+        current_user.has_role(Role.COORDINATOR) or queries.same_organisation(current_user, person)
+    )
+    return person
+
+
+def _staff_page(organisation: Organisation) -> Any:
+    overview = queries.staff_overview(organisation)
+    return render_template(
+        "organisations/staff.html",
+        overview=overview,
+        organisation=organisation,
+        can_enrol=queries.same_organisation(current_user, current_user)
+        and current_user.organisation_id == organisation.id,
+        meter=meter,
+    )
+
+
+@bp.get("/staff")
+@role_required(Role.ORGANISATION_CONTACT)
+def staff() -> Any:
+    if current_user.organisation_id is None:
+        return render_template("organisations/no_organisation.html")
+    return _staff_page(current_user.organisation)
+
+
+@bp.get("/<int:organisation_id>/staff")
+@login_required
+def organisation_staff(organisation_id: int) -> Any:
+    organisation = _get_or_404(Organisation, organisation_id)
+    own = (
+        current_user.has_role(Role.ORGANISATION_CONTACT)
+        and current_user.organisation_id == organisation.id
+    )
+    forbid_unless(own or current_user.has_role(Role.COORDINATOR))
+    return _staff_page(organisation)
+
+
+@bp.get("/staff/<int:user_id>")
+@login_required
+def person(user_id: int) -> Any:
+    person = _person_or_403(user_id)
+    members, _target, policy_name = queries.staff_figures([person])
+    member = members[0]
+    history = queries.enrolment_history(person)
+    positions = waitlist_positions(
+        e.activity_id for e in history if e.status == EnrolmentStatus.WAITLISTED
+    )
+    current_ids = {c.enrolment.id for c in member.current}
+    return render_template(
+        "organisations/person.html",
+        person=person,
+        member=member,
+        policy_name=policy_name,
+        current=[c.enrolment for c in member.current],  # soonest first
+        past=[e for e in history if e.id not in current_ids],
+        positions=positions,
+        starts={e.id: rules.first_start(e.activity) for e in history},
+        can_enrol=queries.same_organisation(current_user, person)
+        and person.is_active
+        and person.has_role(Role.PARTICIPANT),
+        year=to_local(utcnow()).year,
+        meter=meter,
+    )
+
+
+def _posted_or_asked_colleague() -> int | None:
+    raw = request.form.get("colleague") if request.method == "POST" else request.args.get("collega")
+    return int(raw) if raw and raw.isdigit() and int(raw) <= MAX_ID else None
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@role_required(Role.ORGANISATION_CONTACT)
+def enrol() -> Any:
+    if current_user.organisation_id is None:
+        return render_template("organisations/no_organisation.html")
+    wanted = _posted_or_asked_colleague()
+    if wanted:  # someone of another organisation: refused, whatever the form says
+        _person_or_403(wanted)
+    colleagues = queries.colleagues(current_user)
+    activities = queries.open_activities(current_user)
+    form = EnrolColleagueForm(colleagues, activities, current_user)
+    if request.method == "GET":
+        if wanted:
+            form.colleague.data = wanted
+        asked_activity = request.args.get("activiteit", "")
+        if asked_activity.isdigit():
+            form.activity.data = int(asked_activity)
+    elif form.validate_on_submit():
+        colleague = db.session.get(User, form.colleague.data)
+        activity = next(i.activity for i in activities if i.activity.id == form.activity.data)
+        try:
+            enrolment, changed = service.enrol_on_behalf(activity, colleague, actor=current_user)
+        except EnrolmentError as exc:
+            db.session.rollback()
+            form.activity.errors = [*form.activity.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(
+                outcome_message(enrolment, changed, for_self=colleague.id == current_user.id),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("organisations.person", user_id=colleague.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "organisations/enrol.html",
+        form=form,
+        colleagues=colleagues,
+        activities=activities,
+        title=_("Een collega inschrijven"),
+    ), status

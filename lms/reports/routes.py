@@ -1,5 +1,200 @@
-"""Routes of the reports feature."""
+"""Reports for coordinators: per activity and per period, as pages (charts and tables) and
+as CSV and XLSX downloads with the same figures.
 
-from flask import Blueprint
+Thin: the filter form reads the query string, :mod:`lms.reports.queries` computes the
+figures in a fixed number of queries, :mod:`lms.reports.charts` draws them and
+:mod:`lms.reports.export` writes the files. Every view is for coordinators only.
+"""
 
-bp = Blueprint("reports", __name__)
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lms.access import coordinator_required
+from lms.reports import charts, export, queries
+from lms.reports.forms import ActivityReportForm, PeriodForm
+from lms.reports.queries import DEFINITIONS, Period
+from lms.web import error_response
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+MAX_ID = 2**31 - 1
+
+
+@bp.app_template_filter("report_pct")
+def _pct_filter(value: Any) -> str:
+    return queries.percent_text(value)
+
+
+@bp.app_template_filter("report_hours")
+def _hours_filter(minutes: Any) -> str:
+    """Minutes as hours, Dutch: ``12,5``."""
+    return queries.hours_text(int(minutes or 0))
+
+
+FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
+
+
+def _query_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    if mimetype == "text/csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _invalid_export(form: Any) -> Response:
+    errors = [
+        f"{form[name].label.text}: {error}"
+        for name, items in form.errors.items()
+        for error in items
+    ]
+    return error_response(400, _("De filters zijn niet geldig. ") + " ".join(errors))
+
+
+# --- Overview ------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@coordinator_required
+def index() -> Any:
+    period = Period.this_year()
+    report = queries.period_report(period)
+    return render_template("reports/index.html", report=report, period=period)
+
+
+# --- Per activity ---------------------------------------------------------------------------------
+
+
+def _activity_form() -> tuple[ActivityReportForm, bool]:
+    form = ActivityReportForm(formdata=request.args)
+    return form, form.validate()
+
+
+@bp.get("/activities")
+@coordinator_required
+def activity() -> Any:
+    asked = request.args.get("activity_id", "")
+    if asked.isdigit():  # a link meant for one activity's report (e.g. from the admin pages)
+        return redirect(url_for("reports.activity_detail", activity_id=int(asked)))
+    form, valid = _activity_form()
+    report = None
+    chart = {}
+    if valid:
+        filters = form.filters(Period.this_year())
+        form.fill_defaults(filters.period)
+        if not form.volgorde.data:
+            form.volgorde.data = filters.order
+        report = queries.activity_report(filters)
+        chart = charts.activity_report_charts(report)
+    return render_template(
+        "reports/activity.html",
+        form=form,
+        report=report,
+        charts=chart,
+        args=_query_args(),
+        definitions=DEFINITIONS,
+        meter=charts.meter,
+    )
+
+
+@bp.get("/activities.csv")
+@coordinator_required
+def activity_csv() -> Any:
+    form, valid = _activity_form()
+    if not valid:
+        return _invalid_export(form)
+    report = queries.activity_report(form.filters(Period.this_year()))
+    body = export.activity_csv(report).encode("utf-8")
+    return _download(body, "text/csv", f"rapport-activiteiten-{report.filters.period.slug}.csv")
+
+
+@bp.get("/activities.xlsx")
+@coordinator_required
+def activity_xlsx() -> Any:
+    form, valid = _activity_form()
+    if not valid:
+        return _invalid_export(form)
+    report = queries.activity_report(form.filters(Period.this_year()))
+    return _download(
+        export.activity_xlsx(report),
+        export.XLSX_MIMETYPE,
+        f"rapport-activiteiten-{report.filters.period.slug}.xlsx",
+    )
+
+
+@bp.get("/activities/<int:activity_id>")
+@coordinator_required
+def activity_detail(activity_id: int) -> Any:
+    detail = queries.activity_detail(activity_id) if activity_id <= MAX_ID else None
+    if detail is None:
+        abort(404)
+    return render_template(
+        "reports/activity_detail.html",
+        detail=detail,
+        figures=detail.figures,
+        chart=charts.session_rate_chart(detail),
+        definitions=DEFINITIONS,
+    )
+
+
+# --- Per period -----------------------------------------------------------------------------------
+
+
+def _period_form() -> tuple[PeriodForm, bool]:
+    form = PeriodForm(formdata=request.args)
+    return form, form.validate()
+
+
+@bp.get("/period")
+@coordinator_required
+def period() -> Any:
+    form, valid = _period_form()
+    report = None
+    chart = {}
+    if valid:
+        chosen = form.period(Period.this_year())
+        form.fill_defaults(chosen)
+        report = queries.period_report(chosen)
+        chart = charts.period_report_charts(report)
+    return render_template(
+        "reports/period.html",
+        form=form,
+        report=report,
+        charts=chart,
+        args=_query_args(),
+        definitions=DEFINITIONS,
+    )
+
+
+@bp.get("/period.csv")
+@coordinator_required
+def period_csv() -> Any:
+    form, valid = _period_form()
+    if not valid:
+        return _invalid_export(form)
+    report = queries.period_report(form.period(Period.this_year()))
+    body = export.period_csv(report).encode("utf-8")
+    return _download(body, "text/csv", f"rapport-periode-{report.period.slug}.csv")
+
+
+@bp.get("/period.xlsx")
+@coordinator_required
+def period_xlsx() -> Any:
+    form, valid = _period_form()
+    if not valid:
+        return _invalid_export(form)
+    report = queries.period_report(form.period(Period.this_year()))
+    return _download(
+        export.period_xlsx(report),
+        export.XLSX_MIMETYPE,
+        f"rapport-periode-{report.period.slug}.xlsx",
+    )
