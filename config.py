@@ -59,8 +59,19 @@ class Config:
     #: Mail worker: attempts before a mail is marked failed, and the first backoff.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
-    #: Days a sent or aborted mail is kept in the outbox before ``lms purge`` removes it.
+    #: Retention (``lms purge``, privacy page): sent or aborted mail, certificates of erased
+    #: people, built feeds, revoked API tokens.
     MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
+    CERTIFICATE_RETENTION_YEARS = int(os.environ.get("CERTIFICATE_RETENTION_YEARS", "10"))
+    FEED_CACHE_RETENTION_DAYS = int(os.environ.get("FEED_CACHE_RETENTION_DAYS", "30"))
+    REVOKED_TOKEN_RETENTION_DAYS = int(os.environ.get("REVOKED_TOKEN_RETENTION_DAYS", "90"))
+    #: Where people send privacy requests (default: the sender address).
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL")
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are believed
+    #: (default: one in production, none elsewhere; see lms.security_headers).
+    TRUSTED_PROXIES = (
+        int(os.environ["LMS_TRUSTED_PROXIES"]) if os.environ.get("LMS_TRUSTED_PROXIES") else None
+    )
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -107,6 +118,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     NAME = "production"
+    #: Database errors are logged without their parameters (emails, hashes).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     FORCE_HTTPS = _bool("LMS_FORCE_HTTPS", True)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True

@@ -8,6 +8,7 @@ refuses a backup of the other kind with a clear message.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -40,9 +41,19 @@ def _url():
 
 
 def _libpq_url() -> str:
-    """The database URL as pg_dump understands it (no SQLAlchemy driver suffix)."""
-    url = _url().set(drivername="postgresql")
+    """The database URL as pg_dump understands it (no SQLAlchemy driver suffix), without
+    the password: that goes in ``PGPASSWORD`` (:func:`_libpq_env`), because a command
+    line is visible to every user of the machine (``ps``)."""
+    url = _url().set(drivername="postgresql")._replace(password=None)
     return url.render_as_string(hide_password=False)
+
+
+def _libpq_env() -> dict[str, str]:
+    env = dict(os.environ)
+    password = _url().password
+    if password:
+        env["PGPASSWORD"] = str(password)
+    return env
 
 
 def _sqlite_path() -> Path:
@@ -126,6 +137,8 @@ def restore(path: Path, *, force: bool = False) -> str:
 def _run(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is niet geïnstalleerd (PostgreSQL-clienttools).")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=False, env=_libpq_env()
+    )
     if result.returncode != 0:
         raise BackupError(f"{command[0]} mislukte: {result.stderr.strip()}")

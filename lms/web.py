@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,16 @@ from flask import (
     render_template,
     request,
 )
-from flask.globals import request_ctx
-from flask_babel import get_locale
+from flask.globals import _cv_app, request_ctx
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from lms import timeutil
 from lms.extensions import db
@@ -131,7 +135,96 @@ def _keep_public_responses_shareable(response: Response) -> Response:
     return response
 
 
+def _translations() -> Any:
+    """Flask-Babel's translations for the current locale, looked up once per request.
+
+    Every ``_()`` in a template asks Flask-Babel, which resolves the context, the domain
+    and the locale again on each call (about 10 µs; a catalogue page makes some 150 such
+    calls). The answer only changes with the locale, so it is kept beside Flask-Babel's
+    own per-request state and reused while that state holds the same locale and domain
+    objects (``force_locale`` and ``refresh`` replace them). Should that state ever look
+    different, every call simply asks Flask-Babel, as before.
+    """
+    app_ctx = _cv_app.get(None)
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    if state is not None:
+        cached = getattr(state, "lms_translations", None)
+        if (
+            cached is not None
+            and cached[0] is getattr(state, "babel_locale", None)
+            and cached[1] is getattr(state, "babel_domain", None)
+        ):
+            return cached[2]
+    translations = get_translations()
+    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:
+        state.lms_translations = (locale, getattr(state, "babel_domain", None), translations)
+    return translations
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: Any, __string: str, **variables: Any) -> str:
+    """``_()``/``gettext()`` in templates: Jinja's "newstyle" gettext, in one call.
+
+    Same result as Jinja's own wrapper around Flask-Babel (translated, marked safe when
+    autoescaping, then ``%``-formatted with escaped variables), without its three nested
+    context calls per string; formatting is skipped only where it cannot change anything
+    (no variables and no ``%``).
+    """
+    rv = _translations().ugettext(__string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 (a message id of ours, as Jinja's newstyle gettext)
+    return rv % variables if variables or "%" in rv else rv
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: Any, __singular: str, __plural: str, __num: int, **variables: Any
+) -> str:
+    """``ngettext()`` in templates, as :func:`_template_gettext` (``num`` is the count)."""
+    variables.setdefault("num", __num)
+    rv = _translations().ungettext(__singular, __plural, __num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 (a message id of ours, as Jinja's newstyle gettext)
+    return rv % variables
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """The template gettext functions of Flask-Babel, cheaper: a template calls ``_()``
+    some hundred times per page, and each call used to cost more than a card's HTML."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    # "_" is Jinja's alias that looks "gettext" up again on every call; both are the same
+    # function here.
+    app.jinja_env.globals.update(
+        _=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext
+    )
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, kept within what an id column can hold (INTEGER: 32-bit signed
+    on PostgreSQL). A larger number would overflow in the database driver (a 500); it
+    becomes 0 instead, an id no row has, so each view answers its own 404. (Not werkzeug's
+    ``max``: a value above it makes the rule not match, and the path then answers 405
+    through a sibling rule.)"""
+
+    MAX_ID = 2**31 - 1
+
+    def to_python(self, value: str) -> Any:
+        number = super().to_python(value)
+        return 0 if isinstance(number, int) and number > self.MAX_ID else number
+
+
 def init_web(app: Flask, login_manager: LoginManager) -> None:
+    init_logging(app)
+    # Before any blueprint is registered: every <int:…> rule uses the bounded converter.
+    app.url_map.converters["int"] = IdConverter
     # After-request hooks run in reverse order of registration: this one runs last,
     # after Flask-Login's; _note_session_use (registered just after) runs right before it.
     app.after_request(_keep_public_responses_shareable)
@@ -220,6 +313,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
             "locale": str(get_locale() or "nl"),
         }
 
+    _install_template_gettext(app)
     app.jinja_env.filters.update(
         date=timeutil.format_date,
         short_date=timeutil.format_short_date,
@@ -271,6 +365,65 @@ def loggable_path(path: str) -> str:
                 return path
             return prefix + "[redacted]"
     return path
+
+
+#: Secrets as they may appear inside any log text (a request line of the development
+#: server or of a proxy, a URL in an error message): replaced by ``[redacted]``.
+_SECRETS_IN_TEXT = (
+    # API tokens (lms.accounts.tokens.TOKEN_PREFIX and its urlsafe body)
+    (re.compile(r"sam_[A-Za-z0-9_-]{16,}"), "sam_[redacted]"),
+    # a secret path segment (feed, password reset, seat offer, check-in)
+    (
+        re.compile(
+            r"(/calendar/)(?!catalogue\.ics|subscribe\b)[^\s\"'?&/]+"
+            r"|(/account/reset/|/enrolments/offer/|/checkin/)[^\s\"'?&]+"
+        ),
+        lambda m: (m.group(1) or m.group(2)) + "[redacted]",
+    ),
+    # secret query parameters, also URL-encoded inside ``next=…``
+    (
+        re.compile(r"((?:code|token|key|secret|password)(?:=|%3[dD]))[^&\s\"']+"),
+        r"\1[redacted]",
+    ),
+)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every token, secret URL segment and secret parameter replaced."""
+    for pattern, replacement in _SECRETS_IN_TEXT:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Rewrites a log record's message without secrets (for loggers whose messages we do
+    not write ourselves: the development server's request lines, gunicorn's access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_secrets(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+#: Loggers that write request lines with the full URL.
+URL_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def init_logging(app: Flask) -> None:
+    """Make the per-request line (INFO) reach the log, and keep secrets out of the
+    request lines other components write."""
+    lms_logger = logging.getLogger("lms")
+    if lms_logger.level == logging.NOTSET:
+        lms_logger.setLevel(logging.DEBUG if app.debug else logging.INFO)
+    # Flask gives its logger (named like the app: "lms") a stderr handler when nothing
+    # else would show its records; creating it now covers "lms.request" too.
+    app.logger  # noqa: B018
+    for name in URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
+            logger.addFilter(RedactSecretsFilter())
 
 
 def format_money(value: Any) -> str:

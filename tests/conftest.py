@@ -46,6 +46,7 @@ from lms.models import (
 )
 from lms.policy.defaults import ensure_default_policy
 from lms.slugs import slugify
+from lms.timeutil import BRUSSELS, brussels
 
 TEST_PASSWORD = "Een-lang-testwachtwoord-42"
 
@@ -219,7 +220,12 @@ def _session_times(
 ) -> list[tuple[datetime, datetime]]:
     if not isinstance(sessions, int):
         return list(sessions)
-    start = first or (utcnow().replace(microsecond=0, second=0) + timedelta(days=7))
+    if first is None:
+        # A week from today at 10:00 Brussels time: a fixed time of day, so no default
+        # session ever runs past midnight (forms and reports are per day).
+        day = (utcnow() + timedelta(days=7)).astimezone(BRUSSELS).date()
+        first = brussels(day.year, day.month, day.day, 10)
+    start = first
     return [
         (start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=3))
         for i in range(sessions)
@@ -433,6 +439,21 @@ def smtp_server(app):
         server.stop()
         app.config.update(MAIL_SERVER=old[0], MAIL_PORT=old[1])
         app.extensions["mail"].server, app.extensions["mail"].port = old
+
+
+# --- Every log line to test-artifacts/test-run.log, searched for secrets at the end ----------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests import logcheck
+
+    logcheck.start(config.rootpath)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import logcheck
+
+    logcheck.finish(session)
 
 
 # --- Report which databases the run covered -------------------------------------------------

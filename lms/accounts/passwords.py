@@ -36,8 +36,37 @@ def burn_time_like_a_check(password: str) -> None:
 
 @cache
 def common_passwords() -> frozenset[str]:
+    """The refused passwords and words (about 30,000; read once per process)."""
     lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip())
+    return frozenset(
+        entry for line in lines if (entry := line.strip().lower()) and not entry.startswith("#")
+    )
+
+
+#: What people put around a common word: "Welkom2025!", "2024zomer", "wacht-woord".
+_AROUND = "0123456789!?.,;:@#$%&*+=_-~ "
+#: Letters written as digits or signs ("p@ssw0rd").
+_LEET = str.maketrans(
+    {
+        "@": "a",
+        "4": "a",
+        "3": "e",
+        "1": "i",
+        "!": "i",
+        "0": "o",
+        "$": "s",
+        "5": "s",
+        "7": "t",
+        "€": "e",
+    }
+)
+
+
+def _variants(lowered: str) -> set[str]:
+    """The password as an attacker's word list would hold it."""
+    stripped = lowered.strip(_AROUND)
+    letters = "".join(ch for ch in lowered if ch.isalpha())
+    return {lowered, stripped, letters, lowered.translate(_LEET), stripped.translate(_LEET)}
 
 
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
@@ -46,13 +75,24 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
     if len(password) < MIN_LENGTH:
         problems.append(f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens.")
     lowered = password.lower()
-    if lowered in common_passwords() or lowered.rstrip("0123456789!") in common_passwords():
+    variants = {v for v in _variants(lowered) if v}
+    if variants & common_passwords():
         problems.append(
-            "Dit wachtwoord is te bekend: het staat in lijsten die aanvallers eerst proberen."
+            "Dit wachtwoord is te bekend: het (of het woord erin) staat in lijsten die "
+            "aanvallers eerst proberen. Kies een zin van enkele woorden die niet bij elkaar "
+            "horen."
         )
     elif len(set(lowered)) <= 3:
         problems.append("Dit wachtwoord herhaalt te weinig verschillende tekens.")
     local_part = email.split("@", 1)[0].lower()
     if local_part and len(local_part) >= 4 and local_part in lowered:
         problems.append("Gebruik je e-mailadres niet in je wachtwoord.")
+    elif _is_own_name(variants, name):
+        problems.append("Gebruik je naam niet als wachtwoord.")
     return problems
+
+
+def _is_own_name(variants: set[str], name: str) -> bool:
+    parts = [p for p in "".join(c if c.isalpha() else " " for c in name.lower()).split() if p]
+    names = {"".join(parts), *(p for p in parts if len(p) >= 4)}
+    return bool(names & variants)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from lms.access import forbid_unless
 from lms.accounts import service
 from lms.accounts.forms import (
     ChangePasswordForm,
@@ -23,17 +23,9 @@ from lms.accounts.forms import (
 from lms.accounts.tokens import create_api_token, revoke_api_token
 from lms.extensions import db, limiter
 from lms.models import ApiToken
+from lms.redirects import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _login_limit() -> str:
@@ -49,7 +41,7 @@ def _login_limit() -> str:
 )
 def login() -> Any:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+        return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
@@ -58,7 +50,7 @@ def login() -> Any:
             service.record_login(user)
             db.session.commit()
             flash(f"Welkom, {user.first_name}.", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
         form.password.errors.append("E-mailadres of wachtwoord klopt niet.")
     return render_template("accounts/login.html", form=form)
 
@@ -71,7 +63,11 @@ def logout() -> Any:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(
+    "20 per hour",
+    methods=["POST"],
+    error_message="Te veel registratiepogingen vanaf dit adres. Probeer het over een uur opnieuw.",
+)
 def register() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -91,7 +87,7 @@ def register() -> Any:
             db.session.commit()
             login_user(user)
             flash("Je account is aangemaakt. Welkom op het SAM Leerplatform!", "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -143,12 +139,17 @@ def profile() -> Any:
         },
     )
     if form.validate_on_submit():
-        service.update_profile(
-            current_user, name=form.name.data, organisation_name=form.organisation.data
-        )
-        db.session.commit()
-        flash("Je gegevens zijn bewaard.", "success")
-        return redirect(url_for("accounts.profile"))
+        try:
+            service.update_profile(
+                current_user, name=form.name.data, organisation_name=form.organisation.data
+            )
+        except service.AccountError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Je gegevens zijn bewaard.", "success")
+            return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
         select(ApiToken)
         .where(ApiToken.user_id == current_user.id, ApiToken.revoked_at.is_(None))
@@ -201,8 +202,9 @@ def revoke_token(token_id: int) -> Any:
     if not FlaskForm().validate_on_submit():
         abort(400)
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
+    if token is None:
         abort(404)
+    forbid_unless(token.user_id == current_user.id)
     revoke_api_token(token, actor=current_user)
     db.session.commit()
     flash("De API-sleutel is ingetrokken.", "success")

@@ -17,8 +17,8 @@ from lms.accounts.passwords import (
 from lms.accounts.tokens import revoke_all_api_tokens
 from lms.audit import record
 from lms.extensions import db
-from lms.mail.outbox import queue_mail
-from lms.models import Organisation, Role, User, utcnow
+from lms.mail.outbox import queue_mail, render_mail
+from lms.models import ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
 from lms.models.user import normalise_email
 from lms.urls import absolute_url
 
@@ -145,18 +145,27 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Queue a reset link when the email belongs to an active account; silent otherwise."""
+    """Queue a reset link when the email belongs to an active account; silent otherwise.
+
+    Both cases do the same work (one lookup, one signed token, one rendered mail), so
+    neither the answer nor the time it takes tells whether the address has an account;
+    only for a real account is the mail then queued.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        return
-    link = absolute_url("accounts.reset_password", token=make_reset_token(user))
+    known = user is not None and user.is_active
+    target = user if known else User(id=0, name="", email="", password_hash=None)
+    link = absolute_url("accounts.reset_password", token=make_reset_token(target))
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
-    queue_mail(
-        kind="password_reset",
-        to=user,
-        subject="Nieuw wachtwoord voor het SAM Leerplatform",
-        context={"user": user, "link": link, "hours": hours},
-    )
+    context = {"user": target, "link": link, "hours": hours}
+    if known:
+        queue_mail(
+            kind="password_reset",
+            to=user,
+            subject="Nieuw wachtwoord voor het SAM Leerplatform",
+            context=context,
+        )
+    else:
+        render_mail("password_reset", {"recipient_name": "", **context})
 
 
 def reset_password(user: User, new: str) -> None:
@@ -164,18 +173,119 @@ def reset_password(user: User, new: str) -> None:
 
 
 def update_profile(user: User, *, name: str, organisation_name: str | None) -> None:
+    """A person's own name and employer. An organisation contact's organisation decides
+    whose data they see, so only a coordinator changes it (:func:`update_details`)."""
+    organisation_name = " ".join((organisation_name or "").split())
+    current = user.organisation.name if user.organisation else ""
+    if user.is_organisation_contact and organisation_name.lower() != current.lower():
+        raise AccountError(
+            "Als contactpersoon van je organisatie kan je je organisatie niet zelf wijzigen: "
+            "ze bepaalt van wie je de gegevens ziet. Vraag het aan SAM.",
+            field="organisation",
+        )
     user.name = " ".join(name.split())
-    user.organisation = get_or_create_organisation(organisation_name or "")
+    user.organisation = get_or_create_organisation(organisation_name)
+
+
+def update_details(
+    user: User, *, name: str, organisation_name: str | None, actor: User | None
+) -> list[str]:
+    """A coordinator corrects someone's name or organisation (the organisation decides
+    which staff an organisation contact sees). Returns what changed; leaves an audit entry."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError("Vul de naam in.", field="name")
+    if len(name) > 200:
+        raise AccountError("De naam is te lang (hoogstens 200 tekens).", field="name")
+    organisation_name = " ".join((organisation_name or "").split())
+    if len(organisation_name) > 200:
+        raise AccountError(
+            "De naam van de organisatie is te lang (hoogstens 200 tekens).", field="organisation"
+        )
+    before_org = user.organisation.name if user.organisation else ""
+    changed = []
+    if user.name != name:
+        changed.append("naam")
+    if before_org.lower() != organisation_name.lower():
+        changed.append("organisatie")
+    if not changed:
+        return []
+    before_name = user.name
+    user.name = name
+    if "organisatie" in changed:
+        user.organisation = get_or_create_organisation(organisation_name)
+    record(
+        "user.updated",
+        actor=actor,
+        subject_user=user,
+        summary=f"Gegevens gewijzigd: {', '.join(changed)}"
+        + (
+            f" (organisatie: {before_org or '–'} → {organisation_name or '–'})"
+            if "organisatie" in changed
+            else ""
+        ),
+        name=[before_name, name],
+        organisation=[before_org, organisation_name],
+    )
+    return changed
 
 
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
 
 
+def _other_active_coordinators(user: User) -> int:
+    """How many active coordinators there are besides ``user``."""
+    return (
+        db.session.scalar(
+            select(func.count(User.id))
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                UserRole.role == Role.COORDINATOR,
+                User.id != user.id,
+                User.active.is_(True),
+                User.erased_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def check_role_change(
+    user: User, roles: set[Role] | frozenset[Role], *, actor: User | None
+) -> None:
+    """Refuse a change of roles that would lock everybody out of the coordination.
+
+    A person keeps at least one role; a coordinator cannot take their own coordinator role
+    away; and at least one active coordinator always remains.
+    """
+    if not roles:
+        raise AccountError("Kies minstens één rol.", field="roles")
+    losing = user.has_role(Role.COORDINATOR) and Role.COORDINATOR not in roles
+    if not losing:
+        return
+    if actor is not None and actor.id == user.id:
+        raise AccountError(
+            "Je kan je eigen rol van coördinator niet afnemen. Vraag een andere coördinator.",
+            field="roles",
+        )
+    if user.active and _other_active_coordinators(user) == 0:
+        raise AccountError("Er moet minstens één actieve coördinator overblijven.", field="roles")
+
+
 def set_active(user: User, active: bool, *, actor: User) -> None:
-    """Deactivate (or reactivate) an account: sessions end, tokens stop working."""
+    """Deactivate (or reactivate) an account: sessions end, tokens stop working.
+
+    Nobody deactivates themselves, and the last active coordinator stays active.
+    """
     if user.active == active:
         return
+    if not active and actor is not None and actor.id == user.id:
+        raise AccountError("Je kan je eigen account niet deactiveren.", field="active")
+    if not active and user.is_coordinator and _other_active_coordinators(user) == 0:
+        raise AccountError(
+            "Dit is de laatste actieve coördinator; dit account blijft actief.", field="active"
+        )
     user.active = active
     if not active:
         user.session_version += 1
@@ -189,6 +299,9 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
 
 
 def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
+    """Replace the person's roles (see :func:`check_role_change` for what is refused)."""
+    roles = {Role(r) for r in roles}
+    check_role_change(user, roles, actor=actor)
     before = sorted(r.value for r in user.roles)
     user.set_roles(roles)
     after = sorted(r.value for r in roles)
@@ -197,10 +310,15 @@ def set_roles(user: User, roles: set[Role], *, actor: User) -> None:
             "user.roles",
             actor=actor,
             subject_user=user,
-            summary=f"Rollen gewijzigd: {', '.join(before) or '–'} → {', '.join(after) or '–'}",
+            summary=f"Rollen van {user.name} gewijzigd: {_role_names(before)} → "
+            f"{_role_names(after)}",
             before=before,
             after=after,
         )
+
+
+def _role_names(values: list[str]) -> str:
+    return ", ".join(ROLE_LABELS[Role(v)] for v in values) or "–"
 
 
 @dataclass

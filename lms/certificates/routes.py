@@ -31,6 +31,7 @@ from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyFor
 from lms.certificates.record import learning_record as build_learning_record
 from lms.extensions import db, limiter
 from lms.models import Activity, Certificate, Role, User, utcnow
+from lms.redirects import safe_next
 from lms.web import wants_json
 
 bp = Blueprint("certificates", __name__)
@@ -207,9 +208,9 @@ def issue(activity_id: int) -> Any:
     if activity is None:
         abort(404)
     form = IssueForm()
-    back = request.form.get("next") or url_for("policy.activity_progress", activity_id=activity_id)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("policy.activity_progress", activity_id=activity_id)
+    back = safe_next(
+        request.form.get("next"), url_for("policy.activity_progress", activity_id=activity_id)
+    )
     if not form.validate_on_submit():
         flash("Het formulier is verlopen. Probeer opnieuw.", "error")
         return redirect(back)

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "lms.cli.backup",
     "lms.cli.remind",
     "lms.cli.certificates",
+    "lms.cli.purge",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
@@ -10,6 +11,7 @@ from sqlalchemy import text
 
 from lms.extensions import db
 from lms.i18n import LANGUAGE_COOKIE
+from lms.redirects import safe_next
 from lms.web import FONT_SIZE_COOKIE, FONT_SIZES
 
 bp = Blueprint("core", __name__)
@@ -33,17 +35,17 @@ def healthz() -> Any:
 
 
 def _back() -> Any:
-    target = request.form.get("next") or request.referrer or "/"
-    # Only ever redirect within this site.
-    if not target.startswith("/") or target.startswith("//"):
-        from urllib.parse import urlsplit
+    """Back to the page the preference form was on (only ever a page of this site)."""
+    target = safe_next(request.form.get("next")) or _local_referrer() or "/"
+    return redirect(target)
 
-        parts = urlsplit(target)
-        if parts.netloc and parts.netloc != request.host:
-            target = "/"
-        else:
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
-    return redirect(target or "/")
+
+def _local_referrer() -> str | None:
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 @bp.post("/preferences/font-size")

@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.access import forbid_unless
+from lms.access import can_manage_activity, forbid_unless
 from lms.enrolment import queries, service
 from lms.enrolment.forms import ActionForm, ColleagueForm
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
-from lms.models import Activity, Enrolment, EnrolmentStatus, Role, User, utcnow
+from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
 
 bp = Blueprint("enrolment", __name__)
 
@@ -27,8 +27,12 @@ MAX_ID = 2**31 - 1
 
 
 def _activity_or_404(activity_id: int) -> Activity:
+    """The activity; a draft only for those who manage it (like its page): to anyone
+    else a draft's id answers as if it did not exist."""
     activity = db.session.get(Activity, activity_id) if activity_id <= MAX_ID else None
-    if activity is None:
+    if activity is None or (
+        activity.status == ActivityStatus.DRAFT and not can_manage_activity(current_user, activity)
+    ):
         abort(404)
     return activity
 
