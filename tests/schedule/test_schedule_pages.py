@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import ActivitySession, SessionStatus, utcnow
-from lms.timeutil import brussels, to_local
+from lms.timeutil import BRUSSELS, brussels, to_local
 
 
 def future(days=7, hours=3):
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=days)
+    """A session ``days`` from today at 10:00 Brussels: never across midnight."""
+    day = (utcnow() + timedelta(days=days)).astimezone(BRUSSELS).date()
+    start = brussels(day.year, day.month, day.day, 10)
     return start, start + timedelta(hours=hours)
 
 

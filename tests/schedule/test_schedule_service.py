@@ -12,10 +12,13 @@ from lms.extensions import db
 from lms.models import AttendanceStatus, AuditEntry, SessionStatus, utcnow
 from lms.schedule import service
 from lms.schedule.service import ScheduleError, SessionData
+from lms.timeutil import BRUSSELS, brussels
 
 
 def future(days=7, hours=3):
-    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=days)
+    """A session ``days`` from today at 10:00 Brussels: never across midnight."""
+    day = (utcnow() + timedelta(days=days)).astimezone(BRUSSELS).date()
+    start = brussels(day.year, day.month, day.day, 10)
     return start, start + timedelta(hours=hours)
 
 
