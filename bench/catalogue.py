@@ -13,6 +13,10 @@ the same run:
 
 Both are driven by the same load generator (:mod:`bench.load`); it prints requests/s,
 p50 and p99 latency for each, and the ratio. Processes and files are cleaned up.
+
+Before the load, the same pages are also requested in-process (Flask's test client, no
+HTTP, no gunicorn) and their CPU time per request is printed: on a shared machine that
+figure is steadier than requests/s, and it is what the code itself costs.
 """
 
 from __future__ import annotations
@@ -124,6 +128,59 @@ def build_database(url: str) -> dict[str, int]:
     return counts
 
 
+def in_process(url: str, paths: list[str], batches: int = 5, per_batch: int = 40) -> None:
+    """Print CPU time per request (best batch, and the median batch) and queries per request.
+
+    The request log is silenced meanwhile (it would print every request here).
+    """
+    import logging
+    import statistics
+
+    from sqlalchemy import event
+
+    from lms import create_app
+    from lms.extensions import db
+
+    app = create_app(
+        "production",
+        SQLALCHEMY_DATABASE_URI=url,
+        SECRET_KEY=secrets.token_hex(16),
+        ALLOW_SQLITE_IN_PRODUCTION=True,
+        FORCE_HTTPS=False,
+    )
+    queries = [0]
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args: object) -> None:
+        queries[0] += 1
+
+    event.listen(engine, "after_cursor_execute", count)
+    client = app.test_client()
+    logging.disable(logging.INFO)
+    try:
+        for path in paths:
+            for _ in range(20):  # templates compiled, statements cached, connections open
+                client.get(path)
+            times = []
+            queries[0] = 0
+            for _ in range(batches):
+                started = time.process_time()
+                for _ in range(per_batch):
+                    client.get(path)
+                times.append((time.process_time() - started) / per_batch * 1000)
+            print(
+                f"in-process {path:<40} {min(times):6.1f} ms CPU per request "
+                f"(median batch {statistics.median(times):.1f} ms), "
+                f"{queries[0] / (batches * per_batch):.0f} queries"
+            )
+    finally:
+        logging.disable(logging.NOTSET)
+        event.remove(engine, "after_cursor_execute", count)
+        with app.app_context():
+            db.engine.dispose()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lms-bench-catalogue-") as directory:
         database_url = f"sqlite:///{Path(directory) / 'catalogue.db'}"
@@ -134,6 +191,7 @@ def main() -> None:
             f"{counts['sessions']} sessions, {counts['enrolments']} enrolments "
             f"(built in {time.perf_counter() - started:.1f} s)"
         )
+        in_process(database_url, ["/activities", FILTERED])
         print(
             f"gunicorn, 2 sync workers each, on 127.0.0.1; load: {PROCESSES} processes × "
             f"{THREADS} threads, {DURATION:.0f} s per line, {os.cpu_count()} CPUs shared "

@@ -3,13 +3,22 @@
 Whatever the number of activities and sessions, a page costs the same five queries:
 
 1. the themes (for the filter form, :func:`all_themes`);
-2. the page of matching activities with the total (a window count), ordered by their
-   next session, the dates computed from one grouped pass over the sessions;
-3. the places, session and module counts of the page's activities (:func:`_facts_by_root`);
+2. the page: the database filters, orders and cuts the matching activities on their ids
+   and session dates alone (with the total as a window count), then joins only the
+   page's rows to ``activities`` (:func:`search_catalogue`);
+3. the first and last date, places, session and module counts of the page's activities
+   (:func:`_facts_by_root`);
 4. the themes of those activities and of their modules (:func:`_themes_by_root`);
 5. their seat counts (:func:`lms.enrolment.queries.seat_summaries`).
 
 Only a page number beyond the last page adds a count and a second fetch of the last page.
+
+**Cost.** The statements are built once per combination of filters and reused with bound
+parameters (building and hashing a statement of this size cost more than running it).
+Ordering needs each activity's next session, so query 2 groups the sessions that are not
+over yet (all sessions only when past activities are asked for); filters on sessions and
+themes are EXISTS that the database answers through an index, never an OR that makes it
+visit every activity's sessions for every activity.
 
 **Programmes.** A beroepsopleiding is one card; its modules are not cards of their own.
 Enrolling in a programme enrols into every module at once, so a module card would invite
@@ -32,10 +41,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache, lru_cache
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Integer,
+    String,
     and_,
+    bindparam,
     case,
     distinct,
     event,
@@ -64,6 +78,7 @@ from lms.models import (
     Theme,
     activity_themes,
 )
+from lms.models.base import UTCDateTime
 from lms.timeutil import BRUSSELS, local_to_utc, to_local
 
 PAGE_SIZE = 12
@@ -275,9 +290,21 @@ class CataloguePage:
 #: column of ``activities``, which costs more than the rest of a query's construction.
 OWNER = aliased(Activity, name="owner")
 
+# Statements are built once and reused with new parameters: building a statement of this
+# size and computing its cache key costs more Python than the database spends running it.
+# Each ``_statement`` function is cached; the values arrive as bound parameters.
+_NOW = bindparam("now", type_=UTCDateTime())
+_IDS = bindparam("ids", expanding=True)
+
 
 def all_themes() -> list[Theme]:
-    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+    """Every theme, by name (for the filter form)."""
+    return list(db.session.scalars(_themes_statement()))
+
+
+@cache
+def _themes_statement():  # type: ignore[no-untyped-def]
+    return select(Theme).order_by(Theme.name)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -288,62 +315,104 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _session_dates(now: datetime):  # type: ignore[no-untyped-def]
-    """Per top-level activity: first start, last end and next start of its sessions.
+def _session_dates(*, future_only: bool):  # type: ignore[no-untyped-def]
+    """Per top-level activity: ``next_start`` (first session not over at ``:now``) and
+    ``last_end``, over its scheduled sessions and those of its published modules.
 
-    The sessions of an activity and of its published modules, grouped by the top-level
-    activity, in one pass over the sessions (a hash join on PostgreSQL).
+    The sessions are first grouped per activity (one pass, no join), then those rows per
+    top-level activity. ``future_only`` looks at sessions not yet over only: enough to
+    order what is upcoming (an activity with a session to come ends after everything
+    that is over) and cheaper than aggregating every session ever held; without it,
+    ``last_end`` covers the past too (to order what is over) and an activity without
+    any session has no row.
     """
-    owner, session = OWNER, ActivitySession
+    session = ActivitySession
+    if future_only:
+        per_activity = select(
+            session.activity_id,
+            func.min(session.starts_at).label("next_start"),
+            func.max(session.ends_at).label("last_end"),
+        ).where(session.status == SessionStatus.SCHEDULED, session.ends_at > _NOW)
+    else:
+        per_activity = select(
+            session.activity_id,
+            func.min(case((session.ends_at > _NOW, session.starts_at))).label("next_start"),
+            func.max(session.ends_at).label("last_end"),
+        ).where(session.status == SessionStatus.SCHEDULED)
+    dates = per_activity.group_by(session.activity_id).subquery("activity_dates")
+    owner = OWNER
     root = func.coalesce(owner.parent_id, owner.id)
     return (
         select(
             root.label("root_id"),
-            func.min(session.starts_at).label("first_start"),
-            func.max(session.ends_at).label("last_end"),
-            func.min(case((session.ends_at > now, session.starts_at))).label("next_start"),
+            func.min(dates.c.next_start).label("next_start"),
+            func.max(dates.c.last_end).label("last_end"),
         )
-        .join(owner, owner.id == session.activity_id)
-        .where(
-            session.status == SessionStatus.SCHEDULED,
-            owner.status == ActivityStatus.PUBLISHED,
-        )
+        .join(owner, owner.id == dates.c.activity_id)
+        .where(owner.status == ActivityStatus.PUBLISHED)
         .group_by(root)
         .subquery("session_dates")
     )
 
 
 def _has_session(*conditions):  # type: ignore[no-untyped-def]
-    """EXISTS a scheduled session of the activity or of one of its published modules."""
-    owner = OWNER
-    return exists(
+    """A scheduled session of the activity or of one of its published modules (meeting
+    ``conditions``) exists.
+
+    Two EXISTS, each found through an index (sessions by activity, modules by parent):
+    one EXISTS over "the activity or a module" (an OR) made the database look at every
+    activity's sessions for every activity.
+    """
+    session, module = ActivitySession, OWNER
+    own = exists(
         select(literal(1))
-        .select_from(ActivitySession)
-        .join(owner, owner.id == ActivitySession.activity_id)
+        .select_from(session)
         .where(
-            ActivitySession.status == SessionStatus.SCHEDULED,
-            owner.status == ActivityStatus.PUBLISHED,
-            or_(owner.id == Activity.id, owner.parent_id == Activity.id),
+            session.activity_id == Activity.id,
+            session.status == SessionStatus.SCHEDULED,
             *conditions,
         )
     )
+    of_module = exists(
+        select(literal(1))
+        .select_from(module)
+        .join(session, session.activity_id == module.id)
+        .where(
+            module.parent_id == Activity.id,
+            module.status == ActivityStatus.PUBLISHED,
+            session.status == SessionStatus.SCHEDULED,
+            *conditions,
+        )
+    )
+    return or_(own, of_module)
 
 
-def _matches_text(words: list[str]):  # type: ignore[no-untyped-def]
+def _word_params(index: int) -> tuple[Any, Any]:
+    """The bound LIKE pattern and regular expression of the ``index``-th search word."""
+    return (
+        bindparam(f"word_like_{index}", type_=String()),
+        bindparam(f"word_regex_{index}", type_=String()),
+    )
+
+
+def _matches_text(word_count: int):  # type: ignore[no-untyped-def]
+    """Every one of ``word_count`` words (bound parameters) in the title, summary or a
+    published module's title."""
     module = OWNER
     conditions = []
-    for word in words:
+    for index in range(word_count):
+        like, regex = _word_params(index)
         conditions.append(
             or_(
-                contains_folded(Activity.title, word),
-                contains_folded(Activity.summary, word),
+                folded_contains(Activity.title, like, regex),
+                folded_contains(Activity.summary, like, regex),
                 exists(
                     select(literal(1))
                     .select_from(module)
                     .where(
                         module.parent_id == Activity.id,
                         module.status == ActivityStatus.PUBLISHED,
-                        contains_folded(module.title, word),
+                        folded_contains(module.title, like, regex),
                     )
                 ),
             )
@@ -351,21 +420,31 @@ def _matches_text(words: list[str]):  # type: ignore[no-untyped-def]
     return and_(*conditions)
 
 
-def _has_theme(slug: str):  # type: ignore[no-untyped-def]
-    owner = OWNER
-    return exists(
+def _has_theme():  # type: ignore[no-untyped-def]
+    """The activity or one of its published modules has the theme ``:theme`` (a slug).
+
+    Two EXISTS, each found through an index (see :func:`_has_session`).
+    """
+    link, module = activity_themes, OWNER
+    slug = bindparam("theme", type_=String())
+    own = exists(
         select(literal(1))
-        .select_from(activity_themes)
-        .join(Theme, Theme.id == activity_themes.c.theme_id)
-        .join(owner, owner.id == activity_themes.c.activity_id)
+        .select_from(link)
+        .join(Theme, Theme.id == link.c.theme_id)
+        .where(link.c.activity_id == Activity.id, Theme.slug == slug)
+    )
+    of_module = exists(
+        select(literal(1))
+        .select_from(module)
+        .join(link, link.c.activity_id == module.id)
+        .join(Theme, Theme.id == link.c.theme_id)
         .where(
+            module.parent_id == Activity.id,
+            module.status == ActivityStatus.PUBLISHED,
             Theme.slug == slug,
-            or_(
-                owner.id == Activity.id,
-                and_(owner.parent_id == Activity.id, owner.status == ActivityStatus.PUBLISHED),
-            ),
         )
     )
+    return or_(own, of_module)
 
 
 def _seats_taken():  # type: ignore[no-untyped-def]
@@ -384,38 +463,136 @@ def _seats_taken():  # type: ignore[no-untyped-def]
     )
 
 
-def _conditions(filters: CatalogueFilters, now: datetime) -> tuple[list, bool]:  # type: ignore[type-arg]
-    """The WHERE conditions on ``activities``, and whether activities that are over count."""
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a search uses (not their values): one statement per shape."""
+
+    kind: bool
+    theme: bool
+    month: bool
+    mode: str | None
+    seats_free: bool
+    word_count: int
+    include_past: bool
+    per_page: int
+
+
+def _shape_and_params(
+    filters: CatalogueFilters, now: datetime, per_page: int
+) -> tuple[_Shape, dict[str, Any]]:
+    """The statement's shape and the values of its parameters."""
+    params: dict[str, Any] = {"now": now}
+    include_past = filters.include_past
+    if filters.kind is not None:
+        params["kind"] = filters.kind
+    if filters.theme:
+        params["theme"] = filters.theme
+    if filters.month is not None:
+        params["month_start"], params["month_end"] = month_bounds(filters.month)
+        # Asking for a month that is over means asking for what happened then.
+        include_past = include_past or params["month_end"] <= now
+    words = search_words(filters.text)
+    for index, word in enumerate(words):
+        params[f"word_like_{index}"] = _like_pattern(word)
+        params[f"word_regex_{index}"] = word_regex(word)
+    shape = _Shape(
+        kind=filters.kind is not None,
+        theme=bool(filters.theme),
+        month=filters.month is not None,
+        mode=filters.mode if filters.mode in ("online", "ter-plaatse") else None,
+        seats_free=filters.seats_free,
+        word_count=len(words),
+        include_past=include_past,
+        per_page=per_page,
+    )
+    return shape, params
+
+
+def _conditions(shape: _Shape) -> list:  # type: ignore[type-arg]
+    """The WHERE conditions on ``activities`` for a search of this shape."""
     conditions = [
         Activity.parent_id.is_(None),
         Activity.status == ActivityStatus.PUBLISHED,
         Activity.kind.in_(CATALOGUE_KINDS),
     ]
-    include_past = filters.include_past
-    if filters.kind is not None:
-        conditions.append(Activity.kind == filters.kind)
-    if filters.theme:
-        conditions.append(_has_theme(filters.theme))
-    if filters.month is not None:
-        start, end = month_bounds(filters.month)
+    if shape.kind:
+        conditions.append(Activity.kind == bindparam("kind", type_=Activity.kind.type))
+    if shape.theme:
+        conditions.append(_has_theme())
+    if shape.month:
+        starts_at = ActivitySession.starts_at
         conditions.append(
-            _has_session(ActivitySession.starts_at >= start, ActivitySession.starts_at < end)
+            _has_session(
+                starts_at >= bindparam("month_start", type_=UTCDateTime()),
+                starts_at < bindparam("month_end", type_=UTCDateTime()),
+            )
         )
-        # Asking for a month that is over means asking for what happened then.
-        include_past = include_past or end <= now
-    if filters.mode == "online":
+    if shape.mode == "online":
         conditions.append(_has_session(ActivitySession.online_url != ""))
-    elif filters.mode == "ter-plaatse":
+    elif shape.mode == "ter-plaatse":
         conditions.append(_has_session(ActivitySession.location != ""))
-    if filters.seats_free:
+    if shape.seats_free:
         conditions.append(or_(Activity.capacity.is_(None), _seats_taken() < Activity.capacity))
         conditions.append(
-            or_(Activity.enrolment_closes_at.is_(None), Activity.enrolment_closes_at > now)
+            or_(Activity.enrolment_closes_at.is_(None), Activity.enrolment_closes_at > _NOW)
         )
-    words = search_words(filters.text)
-    if words:
-        conditions.append(_matches_text(words))
-    return conditions, include_past
+    if shape.word_count:
+        conditions.append(_matches_text(shape.word_count))
+    return conditions
+
+
+@lru_cache(maxsize=512)
+def _search_statements(shape: _Shape):  # type: ignore[no-untyped-def]
+    """The page statement and the count statement (only for a page beyond the last).
+
+    The database selects, sorts and cuts the page on activity ids and dates alone (with
+    the total as a window count); only the page's rows are then joined to
+    ``activities`` for the cards. Order: upcoming first (by next session, then the one
+    that ends last), then undated, then (only when asked for) what is over, latest
+    first; then by title.
+    """
+    dates = _session_dates(future_only=not shape.include_past)
+    if shape.include_past:
+        keep = []
+        bucket = case(
+            (dates.c.next_start.is_not(None), 0),
+            (dates.c.root_id.is_(None), 1),  # no sessions: "data volgen"
+            else_=2,
+        )
+    else:
+        # Hide what is over; keep what has no sessions yet ("data volgen").
+        keep = [or_(dates.c.next_start.is_not(None), ~_has_session())]
+        bucket = case((dates.c.next_start.is_not(None), 0), else_=1)
+    conditions = _conditions(shape)
+    # "+ 0": SQLite then indexes the grouped subquery for the join (an automatic index)
+    # instead of scanning it once per activity; PostgreSQL hash-joins either way.
+    matching = select(Activity.id).outerjoin(dates, dates.c.root_id == Activity.id + 0)
+    page = (
+        matching.add_columns(
+            Activity.title,
+            bucket.label("bucket"),
+            dates.c.next_start,
+            dates.c.last_end,
+            func.count().over().label("total"),
+        )
+        .where(*conditions, *keep)
+        .order_by(bucket, dates.c.next_start, dates.c.last_end.desc(), Activity.title, Activity.id)
+        .limit(shape.per_page)
+        .offset(bindparam("offset", type_=Integer()))
+        .subquery("page")
+    )
+    page_statement = (
+        select(Activity, page.c.next_start, page.c.total)
+        .join(page, page.c.id == Activity.id)
+        .options(lazyload(Activity.themes))
+        .order_by(page.c.bucket, page.c.next_start, page.c.last_end.desc(), page.c.title, page.c.id)
+    )
+    count_statement = (
+        select(func.count(Activity.id))
+        .outerjoin(dates, dates.c.root_id == Activity.id + 0)
+        .where(*conditions, *keep)
+    )
+    return page_statement, count_statement
 
 
 def search_catalogue(
@@ -427,43 +604,16 @@ def search_catalogue(
     offer; further queries only concern the page's activities. A page number beyond the
     last page gives the last page (one count more, only then).
     """
-    conditions, include_past = _conditions(filters, now)
-    dates = _session_dates(now)
-    keep = (
-        []
-        if include_past
-        else [
-            # Hide what is over; keep what has no sessions yet ("data volgen").
-            or_(dates.c.next_start.is_not(None), dates.c.first_start.is_(None))
-        ]
-    )
-    bucket = case(
-        (dates.c.next_start.is_not(None), 0),
-        (dates.c.first_start.is_(None), 1),
-        else_=2,
-    )
-    # "+ 0": SQLite then indexes the grouped subquery for the join (an automatic index)
-    # instead of scanning it once per activity; PostgreSQL hash-joins either way.
-    joined = select(Activity).outerjoin(dates, dates.c.root_id == Activity.id + 0)
-    page_query = (
-        joined.add_columns(
-            dates.c.first_start,
-            dates.c.last_end,
-            dates.c.next_start,
-            func.count().over().label("total"),
-        )
-        .where(*conditions, *keep)
-        .options(lazyload(Activity.themes))
-        .order_by(bucket, dates.c.next_start, dates.c.last_end.desc(), Activity.title, Activity.id)
-        .limit(per_page)
-    )
+    shape, params = _shape_and_params(filters, now, per_page)
+    page_statement, count_statement = _search_statements(shape)
     page = max(filters.page, 1)
-    rows = db.session.execute(page_query.offset((page - 1) * per_page)).all()
+    rows = db.session.execute(page_statement, {**params, "offset": (page - 1) * per_page}).all()
     if not rows and page > 1:  # beyond the last page: show the last one
-        count = select(func.count(Activity.id)).outerjoin(dates, dates.c.root_id == Activity.id + 0)
-        total = db.session.scalar(count.where(*conditions, *keep)) or 0
+        total = db.session.scalar(count_statement, params) or 0
         page = max(1, math.ceil(total / per_page))
-        rows = db.session.execute(page_query.offset((page - 1) * per_page)).all() if total else []
+        if total:
+            offset = (page - 1) * per_page
+            rows = db.session.execute(page_statement, {**params, "offset": offset}).all()
     if not rows:
         return CataloguePage([], 0, 1, per_page)
 
@@ -473,16 +623,15 @@ def search_catalogue(
     themes = _themes_by_root(ids)
     summaries = seat_summaries(activities)
     entries = []
-    for row in rows:
-        activity = row[0]
+    for activity, next_start, _total in rows:
         fact = facts.get(activity.id, _NO_FACTS)
         entries.append(
             CatalogueEntry(
                 activity=activity,
                 seats=summaries[activity.id],
-                first_start=row.first_start,
-                last_end=row.last_end,
-                next_start=row.next_start,
+                first_start=fact.first_start,
+                last_end=fact.last_end,
+                next_start=next_start,
                 session_count=fact.session_count,
                 module_count=fact.module_count,
                 location=fact.location,
@@ -496,6 +645,8 @@ def search_catalogue(
 
 @dataclass(frozen=True)
 class _Facts:
+    first_start: datetime | None = None
+    last_end: datetime | None = None
     session_count: int = 0
     module_count: int = 0
     location: str | None = None
@@ -506,13 +657,22 @@ class _Facts:
 _NO_FACTS = _Facts()
 
 
-def _facts_by_root(activity_ids: list[int]) -> dict[int, _Facts]:
-    """Sessions, places and modules of each activity (with its published modules), one query."""
+def _of_roots():  # type: ignore[no-untyped-def]
+    """``OWNER`` is one of the activities ``:ids`` or a published module of one."""
+    owner = OWNER
+    return or_(
+        owner.id.in_(_IDS),
+        and_(owner.parent_id.in_(_IDS), owner.status == ActivityStatus.PUBLISHED),
+    )
+
+
+@cache
+def _facts_statement():  # type: ignore[no-untyped-def]
     owner = OWNER
     session = ActivitySession
     root = func.coalesce(owner.parent_id, owner.id)
     place = func.nullif(session.location, "")
-    rows = db.session.execute(
+    return (
         select(
             root,
             func.count(session.id),
@@ -520,25 +680,27 @@ def _facts_by_root(activity_ids: list[int]) -> dict[int, _Facts]:
             func.count(distinct(place)),
             func.min(place),
             func.max(case((session.online_url != "", 1), else_=0)),
+            func.min(session.starts_at),
+            func.max(session.ends_at),
         )
         .select_from(owner)
         .outerjoin(
             session,
             and_(session.activity_id == owner.id, session.status == SessionStatus.SCHEDULED),
         )
-        .where(
-            or_(
-                owner.id.in_(activity_ids),
-                and_(
-                    owner.parent_id.in_(activity_ids),
-                    owner.status == ActivityStatus.PUBLISHED,
-                ),
-            )
-        )
+        .where(_of_roots())
         .group_by(root)
-    ).all()
+    )
+
+
+def _facts_by_root(activity_ids: list[int]) -> dict[int, _Facts]:
+    """First and last date, sessions, places and modules of each activity (with its
+    published modules), in one query."""
+    rows = db.session.execute(_facts_statement(), {"ids": activity_ids}).all()
     return {
         row[0]: _Facts(
+            first_start=row[6],
+            last_end=row[7],
             session_count=int(row[1] or 0),
             module_count=int(row[2] or 0),
             location=row[4],
@@ -549,28 +711,25 @@ def _facts_by_root(activity_ids: list[int]) -> dict[int, _Facts]:
     }
 
 
-def _themes_by_root(activity_ids: list[int]) -> dict[int, list[Theme]]:
-    """The themes of each activity and of its published modules, by name, in one query."""
-    if not activity_ids:
-        return {}
+@cache
+def _themes_by_root_statement():  # type: ignore[no-untyped-def]
     owner = OWNER
     root = func.coalesce(owner.parent_id, owner.id)
-    rows = db.session.execute(
+    return (
         select(root, Theme)
         .select_from(activity_themes)
         .join(Theme, Theme.id == activity_themes.c.theme_id)
         .join(owner, owner.id == activity_themes.c.activity_id)
-        .where(
-            or_(
-                owner.id.in_(activity_ids),
-                and_(
-                    owner.parent_id.in_(activity_ids),
-                    owner.status == ActivityStatus.PUBLISHED,
-                ),
-            )
-        )
+        .where(_of_roots())
         .order_by(Theme.name)
-    ).all()
+    )
+
+
+def _themes_by_root(activity_ids: list[int]) -> dict[int, list[Theme]]:
+    """The themes of each activity and of its published modules, by name, in one query."""
+    if not activity_ids:
+        return {}
+    rows = db.session.execute(_themes_by_root_statement(), {"ids": activity_ids}).all()
     result: dict[int, list[Theme]] = {}
     for root_id, theme in rows:
         themes = result.setdefault(root_id, [])
