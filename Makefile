@@ -8,7 +8,14 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench lint format install translations migrate demo clean
+.PHONY: run test test-tools bench lint format install translations migrate demo clean
+
+# Test tools from the npm registry, installed into the git-ignored tests/.tools/ (never
+# committed): the Nu HTML Checker (run with the machine's Java). Without npm or the
+# registry, the HTML validity test is skipped with its reason.
+TOOLS       := tests/.tools
+VNU_VERSION := 26.9.27
+VNU_PACKAGE := $(TOOLS)/node_modules/vnu-jar/package.json
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +40,16 @@ run: migrate
 	$(FLASK) lms demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install
+test-tools:
+	@if [ -f $(VNU_PACKAGE) ] && grep -q '"version": "$(VNU_VERSION)"' $(VNU_PACKAGE); then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  echo "Installing vnu-jar@$(VNU_VERSION) into $(TOOLS)/"; \
+	  npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --ignore-scripts \
+	    --loglevel=error vnu-jar@$(VNU_VERSION) \
+	    || echo "Could not install vnu-jar: the HTML validity test will be skipped"; \
+	else echo "npm is missing: the HTML validity test will be skipped"; fi
+
+test: install test-tools
 	$(BIN)/pytest
 
 bench: install
