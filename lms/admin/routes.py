@@ -34,27 +34,6 @@ def _private(response: Any) -> Any:
     return response
 
 
-def endpoint_taking(prefix: str, *arguments: str, preferred: str | None = None) -> str | None:
-    """An existing GET endpoint of another feature (``reports.``) whose URL takes exactly
-    ``arguments``; ``preferred`` first. None while that feature has no such page."""
-    views = current_app.view_functions
-    if preferred and preferred in views:
-        return preferred
-    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.endpoint):
-        if (
-            rule.endpoint.startswith(prefix)
-            and "GET" in (rule.methods or ())
-            and set(rule.arguments) == set(arguments)
-        ):
-            return rule.endpoint
-    return None
-
-
-@bp.app_context_processor
-def _admin_helpers() -> dict[str, Any]:
-    return {"endpoint_taking": endpoint_taking}
-
-
 def activity_or_404(activity_id: int) -> Any:
     from lms.admin.offer import load_activity
 

@@ -328,7 +328,23 @@ def _cancel(
             "enrolment_offer_expired": "De vrijgekomen plaats is vervallen: %(t)s",
         }[mail_kind]
         by = actor if actor is not None and actor.id != enrolment.user_id else None
-        _mail(mail_kind, enrolment, subject, by=by, reason=reason, previous=previous)
+        # A confirmed person had the sessions in their calendar from the confirmation's
+        # invitation: a CANCEL with the same UIDs takes them out again.
+        ics = (
+            invitation(_scheduled_sessions(enrolment), enrolment.user, "CANCEL")
+            if previous == CONFIRMED and mail_kind == "enrolment_cancelled"
+            else None
+        )
+        _mail(
+            mail_kind,
+            enrolment,
+            subject,
+            ics=ics,
+            ics_method="CANCEL",
+            by=by,
+            reason=reason,
+            previous=previous,
+        )
     if held_seat:
         _fill_seats(activity, actor=actor, now=now)
 
@@ -451,6 +467,7 @@ def cancel_activity(
     reason = (reason or "").strip()
     targets = [activity, *(activity.modules if activity.is_programme else ())]
     mailed: set[int] = set()
+    cancelled_sessions = []
     for target in targets:
         target.status = ActivityStatus.CANCELLED
         for session in target.sessions:
@@ -458,6 +475,7 @@ def cancel_activity(
                 session.status = SessionStatus.CANCELLED
                 session.cancelled_at = now
                 session.touch()
+                cancelled_sessions.append(session)
     for target in targets:
         rows = db.session.scalars(
             select(Enrolment)
@@ -481,10 +499,18 @@ def cancel_activity(
             )
             if enrolment.user_id not in mailed:
                 mailed.add(enrolment.user_id)
+                # Confirmed people had the sessions in their calendar: CANCEL them there.
+                ics = (
+                    invitation(cancelled_sessions, enrolment.user, "CANCEL")
+                    if previous == CONFIRMED
+                    else None
+                )
                 _mail(
                     "enrolment_activity_cancelled",
                     enrolment,
                     "Geannuleerd: %(t)s",
+                    ics=ics,
+                    ics_method="CANCEL",
                     reason=reason,
                     title=activity.title,
                     previous=previous.value,
@@ -853,7 +879,13 @@ def _links(activity: Activity) -> dict[str, str | None]:
 
 
 def _mail(
-    kind: str, enrolment: Enrolment, subject: str, *, ics: str | None = None, **context: Any
+    kind: str,
+    enrolment: Enrolment,
+    subject: str,
+    *,
+    ics: str | None = None,
+    ics_method: str = "REQUEST",
+    **context: Any,
 ) -> None:
     activity = enrolment.activity
     queue_mail(
@@ -870,7 +902,7 @@ def _mail(
             **context,
         },
         ics=ics,
-        ics_method="REQUEST" if ics else None,
+        ics_method=ics_method if ics else None,
     )
 
 
@@ -880,6 +912,14 @@ def _queue_confirmation(enrolment: Enrolment, kind: str, subject: str, **context
     The calendar invitation (``text/calendar; method=REQUEST``) holds every session the
     enrolment covers, with the UIDs and SEQUENCEs of the calendar feeds.
     """
-    sessions = [session for _module, session in mail_sessions(enrolment.activity)]
-    ics = invitation(sessions, enrolment.user, "REQUEST")
+    ics = invitation(_scheduled_sessions(enrolment), enrolment.user, "REQUEST")
     _mail(kind, enrolment, subject, ics=ics, **context)
+
+
+def _scheduled_sessions(enrolment: Enrolment) -> list[Any]:
+    """The sessions an enrolment covers (its activity's, or its programme's modules')."""
+    return [
+        session
+        for _module, session in mail_sessions(enrolment.activity)
+        if session.status == SessionStatus.SCHEDULED
+    ]

@@ -169,3 +169,60 @@ def test_schedule_mails_carry_request_then_cancel_with_the_same_uid(
     assert event["SEQUENCE"] == 2
     assert str(event["STATUS"]) == "CANCELLED"
     assert strict.events[0].status.value == "CANCELLED"
+
+
+def test_cancelling_a_confirmed_enrolment_mails_a_cancel_for_its_sessions(
+    create_user, create_activity, queued_mails
+):
+    from lms.enrolment import service as enrolment_service
+
+    participant = create_user(email="sara@example.org", name="Sara Janssens")
+    activity = create_activity(title="Wonen op maat", sessions=2)
+    enrolment_service.enrol(activity, participant)
+    db.session.commit()
+    enrolment_service.cancel(activity, participant)
+    db.session.commit()
+    (mail,) = queued_mails("enrolment_cancelled")
+    assert mail.ics_method == "CANCEL"
+    calendar, strict = parse_both(mail.ics)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    events = list(calendar.walk("VEVENT"))
+    assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
+    assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
+    assert {str(e["ATTENDEE"]) for e in events} == {"mailto:sara@example.org"}
+    assert len(strict.events) == 2
+
+
+def test_leaving_the_waiting_list_mails_no_calendar_part(
+    create_user, create_activity, queued_mails
+):
+    from lms.enrolment import service as enrolment_service
+
+    first, second = create_user(), create_user()
+    activity = create_activity(sessions=1, capacity=1, waitlist_enabled=True)
+    enrolment_service.enrol(activity, first)
+    enrolment_service.enrol(activity, second)
+    db.session.commit()
+    enrolment_service.cancel(activity, second)
+    db.session.commit()
+    (mail,) = queued_mails("enrolment_cancelled")
+    assert mail.ics is None and mail.ics_method is None
+
+
+def test_cancelling_the_activity_mails_a_cancel_to_the_confirmed(
+    create_user, create_activity, queued_mails
+):
+    from lms.enrolment import service as enrolment_service
+
+    participant = create_user(email="sara@example.org")
+    activity = create_activity(sessions=2)
+    enrolment_service.enrol(activity, participant)
+    db.session.commit()
+    enrolment_service.cancel_activity(activity, actor=None, reason="Te weinig inschrijvingen")
+    db.session.commit()
+    (mail,) = queued_mails("enrolment_activity_cancelled")
+    assert mail.ics_method == "CANCEL"
+    calendar, _strict = parse_both(mail.ics)
+    events = list(calendar.walk("VEVENT"))
+    assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
+    assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
