@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
-from lms.admin.pagination import Page, page_number, paginate
 from lms.audit import record
 from lms.extensions import db
 from lms.mail.worker import abort_mail, retry_mail
 from lms.models import MailStatus, OutboxMail, User
+from lms.pagination import Page, page_number, paginate
 
 STATUS_LABELS = {
     MailStatus.QUEUED: "in de wachtrij",

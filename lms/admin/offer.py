@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.admin.pagination import Page, paginate
 from lms.catalog.queries import contains_folded, search_words
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
@@ -28,6 +27,7 @@ from lms.models import (
     User,
     UserRole,
 )
+from lms.pagination import Page, paginate
 
 PERIODS = ("upcoming", "past", "all")
 
@@ -49,7 +49,7 @@ class OfferFilters:
             except ValueError:
                 return None
 
-        from lms.admin.pagination import page_number
+        from lms.pagination import page_number
 
         period = args.get("period", "upcoming")
         return cls(

@@ -79,6 +79,7 @@ from lms.models import (
     activity_themes,
 )
 from lms.models.base import UTCDateTime
+from lms.pagination import Page
 from lms.timeutil import BRUSSELS, local_to_utc, to_local
 
 PAGE_SIZE = 12
@@ -248,42 +249,8 @@ class CatalogueEntry:
         return to_local(self.first_start).date() == to_local(self.last_end).date()
 
 
-@dataclass
-class CataloguePage:
-    entries: list[CatalogueEntry]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last_index(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-    def page_numbers(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link, ``None`` where a gap is (``1 … 4 5 6 … 20``)."""
-        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
-        numbers: list[int | None] = []
-        for number in sorted(n for n in shown if 1 <= n <= self.pages):
-            if numbers and number - (numbers[-1] or 0) > 1:
-                numbers.append(None)
-            numbers.append(number)
-        return numbers
+#: A page of the catalogue: its ``items`` are :class:`CatalogueEntry` cards.
+CataloguePage = Page[CatalogueEntry]
 
 
 #: "The activity or one of its modules" in subqueries. Built once: an alias proxies every
@@ -615,7 +582,7 @@ def search_catalogue(
             offset = (page - 1) * per_page
             rows = db.session.execute(page_statement, {**params, "offset": offset}).all()
     if not rows:
-        return CataloguePage([], 0, 1, per_page)
+        return CataloguePage(items=[], page=1, per_page=per_page, total=0)
 
     activities = [row[0] for row in rows]
     ids = [a.id for a in activities]
@@ -640,7 +607,7 @@ def search_catalogue(
                 themes=themes.get(activity.id, []),
             )
         )
-    return CataloguePage(entries, int(rows[0].total), page, per_page)
+    return CataloguePage(items=entries, page=page, per_page=per_page, total=int(rows[0].total))
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,8 @@ def index() -> Any:
     filters = form.to_filters(themes, page=request.args.get("pagina"))
     result = search_catalogue(filters, now=now)
     mine = {}
-    if current_user.is_authenticated and result.entries:
-        mine = my_statuses(current_user.id, [entry.activity.id for entry in result.entries])
+    if current_user.is_authenticated and result.items:
+        mine = my_statuses(current_user.id, [entry.activity.id for entry in result.items])
     args = filter_args(filters)
 
     def page_url(number: int) -> str:

@@ -1,4 +1,8 @@
-"""One page of a long list: a count and a fetch, two queries whatever the page."""
+"""Pages of long lists (catalogue, admin lists): the page's figures and its links.
+
+:func:`paginate` counts and fetches a page in two queries whatever the page; the catalogue
+builds its :class:`Page` from its own single query (a window count).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ class Page(Generic[T]):
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
-    def has_prev(self) -> bool:
+    def has_previous(self) -> bool:
         return self.page > 1
 
     @property
@@ -42,6 +46,16 @@ class Page(Generic[T]):
     @property
     def last_index(self) -> int:
         return min(self.page * self.per_page, self.total)
+
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """Page numbers to link, ``None`` where a gap is (``1 … 4 5 6 … 20``)."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in shown if 1 <= n <= self.pages):
+            if numbers and number - (numbers[-1] or 0) > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
 
 
 def page_number(value: Any) -> int:
