@@ -27,8 +27,30 @@ class ThemeHours:
     hours: Decimal
 
 
+class TowardsTarget:
+    """Hours against the yearly target of the learning policy (a learning record, a
+    member of staff): needs ``hours`` and ``target``."""
+
+    hours: Decimal
+    target: int
+
+    @property
+    def share(self) -> float:
+        """Share of the yearly target reached, 0–1 (capped)."""
+        if self.target <= 0:
+            return 1.0
+        return min(float(self.hours) / self.target, 1.0)
+
+    @property
+    def percent(self) -> int:
+        """Percentage of the target reached (not capped: 120 % is worth showing)."""
+        if self.target <= 0:
+            return 100
+        return int(float(self.hours) * 100 // self.target)
+
+
 @dataclass
-class LearningRecord:
+class LearningRecord(TowardsTarget):
     user: User
     year: int
     years: list[int]
@@ -45,19 +67,6 @@ class LearningRecord:
     not_passed: list[Progress] = field(default_factory=list)
     #: Modules shown inside their programme: programme id → module progress.
     modules: dict[int, list[Progress]] = field(default_factory=dict)
-
-    @property
-    def share(self) -> float:
-        """Share of the yearly target reached, 0–1 (capped)."""
-        if self.target <= 0:
-            return 1.0
-        return min(float(self.hours) / self.target, 1.0)
-
-    @property
-    def percent(self) -> int:
-        if self.target <= 0:
-            return 100
-        return int(float(self.hours) * 100 // self.target)
 
     @property
     def missing(self) -> Decimal:

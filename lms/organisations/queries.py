@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.certificates.record import certificate_year, counts_hours
+from lms.certificates.record import TowardsTarget, certificate_year, counts_hours
 from lms.certificates.service import hours_of
 from lms.enrolment import rules
 from lms.enrolment.queries import SeatSummary, seat_summaries, waitlist_positions
@@ -55,24 +55,12 @@ class CurrentEnrolment:
 
 
 @dataclass
-class StaffMember:
+class StaffMember(TowardsTarget):
     user: User
     target: int
     hours: Decimal = Decimal(0)
     certificates: int = 0
     current: list[CurrentEnrolment] = field(default_factory=list)
-
-    @property
-    def share(self) -> float:
-        if self.target <= 0:
-            return 1.0
-        return min(float(self.hours) / self.target, 1.0)
-
-    @property
-    def percent(self) -> int:
-        if self.target <= 0:
-            return 100
-        return int(float(self.hours) * 100 // self.target)
 
     @property
     def is_participant(self) -> bool:
