@@ -155,24 +155,6 @@ def list_activities(filters: OfferFilters, *, now: datetime, per_page: int = 50)
     return Page(items=rows, page=page.page, per_page=page.per_page, total=page.total)
 
 
-def load_activity(activity_id: int) -> Activity | None:
-    """An activity with everything its admin page shows (sessions, trainers, modules)."""
-    if not 0 < activity_id <= 2**31 - 1:
-        return None
-    return db.session.scalar(
-        select(Activity)
-        .where(Activity.id == activity_id)
-        .options(
-            selectinload(Activity.sessions),
-            selectinload(Activity.trainers),
-            joinedload(Activity.parent),
-            selectinload(Activity.modules).options(
-                selectinload(Activity.sessions), selectinload(Activity.trainers)
-            ),
-        )
-    )
-
-
 def programmes() -> list[Activity]:
     """Programmes a new module can belong to (not cancelled or archived), by title."""
     return list(

@@ -35,9 +35,9 @@ def _private(response: Any) -> Any:
 
 
 def activity_or_404(activity_id: int) -> Any:
-    from lms.admin.offer import load_activity
+    from lms.activities.queries import activity_with_sessions
 
-    activity = load_activity(activity_id)
+    activity = activity_with_sessions(activity_id)
     if activity is None:
         abort(404)
     return activity

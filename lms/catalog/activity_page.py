@@ -11,36 +11,19 @@ from typing import Any
 
 from flask import abort, render_template
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from lms.access import can_manage_activity
+from lms.activities.queries import activity_with_sessions
 from lms.catalog.routes import bp
 from lms.enrolment import queries, rules
 from lms.enrolment.forms import ActionForm, ColleagueForm
-from lms.extensions import db
 from lms.models import Activity, ActivityStatus, Role, utcnow
-
-MAX_ID = 2**31 - 1
 
 
 @bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int) -> Any:
     now = utcnow()
-    item = None
-    if activity_id <= MAX_ID:
-        item = db.session.scalar(
-            select(Activity)
-            .where(Activity.id == activity_id)
-            .options(
-                selectinload(Activity.sessions),
-                selectinload(Activity.trainers),
-                joinedload(Activity.parent),
-                selectinload(Activity.modules).options(
-                    selectinload(Activity.sessions), selectinload(Activity.trainers)
-                ),
-            )
-        )
+    item = activity_with_sessions(activity_id)
     if item is None:
         abort(404)
     if item.status == ActivityStatus.DRAFT and not can_manage_activity(current_user, item):

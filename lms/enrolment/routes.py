@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms.access import can_manage_activity, forbid_unless
 from lms.enrolment import queries, service
@@ -122,26 +121,12 @@ def enrol(activity_id: int) -> Any:
     return _back_to(activity_id)
 
 
-def colleagues_of(user: User, activity: Activity | None = None) -> list[User]:
-    """The active participants of the contact's organisation (not the contact)."""
-    if user.organisation_id is None:
-        return []
-    from lms.models import UserRole
+def colleagues_of(user: User) -> list[User]:
+    """The active participants of the contact's organisation, the contact left out (the
+    contact enrols themselves with the page's own button)."""
+    from lms.organisations.queries import colleagues
 
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.organisation_id == user.organisation_id,
-                User.id != user.id,
-                User.active.is_(True),
-                User.erased_at.is_(None),
-                UserRole.role == Role.PARTICIPANT,
-            )
-            .order_by(User.name, User.id)
-        )
-    )
+    return [colleague for colleague in colleagues(user) if colleague.id != user.id]
 
 
 @bp.post("/activities/<int:activity_id>/enrol-colleague")
