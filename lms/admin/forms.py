@@ -29,6 +29,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -172,15 +173,19 @@ class ActivityForm(FlaskForm):
     requires_approval = SelectField(
         _l("Inschrijven na goedkeuring"),
         choices=[
-            ("no", _l("Nee: wie inschrijft, heeft meteen een plaats")),
-            ("yes", _l("Ja: een coördinator keurt elke aanvraag goed")),
+            SelectChoice("no", _l("Nee: wie inschrijft, heeft meteen een plaats")),
+            SelectChoice("yes", _l("Ja: een coördinator keurt elke aanvraag goed")),
         ],
     )
     seat_release = RadioField(
         _l("Een vrijgekomen plaats"),
         choices=[
-            (SeatRelease.AUTOMATIC.value, _l("gaat meteen naar de eerste op de wachtlijst")),
-            (SeatRelease.OFFER.value, _l("wordt aangeboden aan de eerste op de wachtlijst")),
+            SelectChoice(
+                SeatRelease.AUTOMATIC.value, _l("gaat meteen naar de eerste op de wachtlijst")
+            ),
+            SelectChoice(
+                SeatRelease.OFFER.value, _l("wordt aangeboden aan de eerste op de wachtlijst")
+            ),
         ],
         default=SeatRelease.AUTOMATIC.value,
         validators=[InputRequired(_l("Kies wat er met een vrijgekomen plaats gebeurt."))],
@@ -215,27 +220,27 @@ class ActivityForm(FlaskForm):
     rule_excused_counts = SelectField(
         _l("Verontschuldigde afwezigheid telt mee"),
         choices=[
-            ("", _l("Volgens het leerbeleid")),
-            ("yes", _l("Ja")),
-            ("no", _l("Nee")),
+            SelectChoice("", _l("Volgens het leerbeleid")),
+            SelectChoice("yes", _l("Ja")),
+            SelectChoice("no", _l("Nee")),
         ],
     )
     rule_hours_credit = SelectField(
         _l("Uren op het attest"),
         choices=[
-            ("", _l("Volgens het leerbeleid")),
-            ("attended", _l("De bijgewoonde uren")),
-            ("nominal", _l("De erkende uren")),
+            SelectChoice("", _l("Volgens het leerbeleid")),
+            SelectChoice("attended", _l("De bijgewoonde uren")),
+            SelectChoice("nominal", _l("De erkende uren")),
         ],
     )
     submit = SubmitField(_l("Bewaren"))
 
     def setup(self, themes: list[Any], organisations: list[Any]) -> ActivityForm:
-        self.themes.choices = [(t.id, t.name) for t in themes]
+        self.themes.choices = [SelectChoice(t.id, t.name) for t in themes]
         if not hasattr(self, "organisation_id"):
             return self
-        self.organisation_id.choices = [("", str(_l("Geen (open aanbod)")))] + [
-            (str(o.id), o.name) for o in organisations
+        self.organisation_id.choices = [SelectChoice("", str(_l("Geen (open aanbod)")))] + [
+            SelectChoice(str(o.id), o.name) for o in organisations
         ]
         return self
 
@@ -324,7 +329,7 @@ class NewActivityForm(ActivityForm):
     )
     kind = SelectField(
         _l("Soort"),
-        choices=[(k.value, KIND_LABELS[k].capitalize()) for k in ActivityKind],
+        choices=[SelectChoice(k.value, KIND_LABELS[k].capitalize()) for k in ActivityKind],
         validators=[InputRequired(_l("Kies de soort activiteit."))],
     )
     parent_id = SelectField(
@@ -335,17 +340,17 @@ class NewActivityForm(ActivityForm):
     requires_approval = SelectField(
         _l("Inschrijven na goedkeuring"),
         choices=[
-            ("auto", _l("Volgens de soort (beroepsopleiding en intervisie: ja)")),
-            ("yes", _l("Ja: een coördinator keurt elke aanvraag goed")),
-            ("no", _l("Nee: wie inschrijft, heeft meteen een plaats")),
+            SelectChoice("auto", _l("Volgens de soort (beroepsopleiding en intervisie: ja)")),
+            SelectChoice("yes", _l("Ja: een coördinator keurt elke aanvraag goed")),
+            SelectChoice("no", _l("Nee: wie inschrijft, heeft meteen een plaats")),
         ],
         default="auto",
     )
     status = RadioField(
         _l("Status"),
         choices=[
-            ("draft", _l("Ontwerp: nog niet zichtbaar in het aanbod")),
-            ("published", _l("Meteen publiceren")),
+            SelectChoice("draft", _l("Ontwerp: nog niet zichtbaar in het aanbod")),
+            SelectChoice("published", _l("Meteen publiceren")),
         ],
         default="draft",
         validators=[InputRequired(_l("Kies ontwerp of publiceren."))],
@@ -380,7 +385,7 @@ class NewActivityForm(ActivityForm):
     }
 
     def validate_organisation_id(self, field: SelectField) -> None:
-        allowed = {value for value, _label in field.choices}
+        allowed = {choice.value for choice in field.choices}
         if (field.data or "") not in allowed:
             raise ValidationError(_l("Kies een organisatie uit de lijst."))
 
@@ -389,8 +394,8 @@ class NewActivityForm(ActivityForm):
         return int(value) if value.isdigit() else None
 
     def setup_new(self, programmes: list[Activity]) -> NewActivityForm:
-        self.parent_id.choices = [("", str(_l("Geen: een activiteit op zich")))] + [
-            (str(p.id), p.title) for p in programmes
+        self.parent_id.choices = [SelectChoice("", str(_l("Geen: een activiteit op zich")))] + [
+            SelectChoice(str(p.id), p.title) for p in programmes
         ]
         return self
 
@@ -510,10 +515,10 @@ class EnrolUserForm(FlaskForm):
 
 
 STATUS_CHOICES = [
-    ("confirmed", _l("Ingeschreven")),
-    ("waitlisted", _l("Op de wachtlijst (ook wie een plaats aangeboden kreeg)")),
-    ("pending", _l("Aanvraag wacht op goedkeuring")),
-    ("cancelled", _l("Geannuleerd")),
+    SelectChoice("confirmed", _l("Ingeschreven")),
+    SelectChoice("waitlisted", _l("Op de wachtlijst (ook wie een plaats aangeboden kreeg)")),
+    SelectChoice("pending", _l("Aanvraag wacht op goedkeuring")),
+    SelectChoice("cancelled", _l("Geannuleerd")),
 ]
 
 
@@ -561,7 +566,7 @@ class UserForm(FlaskForm):
     )
     roles = MultiCheckboxField(
         _l("Rollen"),
-        choices=[(r.value, ROLE_LABELS[r].capitalize()) for r in Role],
+        choices=[SelectChoice(r.value, ROLE_LABELS[r].capitalize()) for r in Role],
         validators=[InputRequired(_l("Kies minstens één rol."))],
     )
     submit = SubmitField(_l("Bewaren"))

@@ -9,6 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from lms.activities import service as activities
 from lms.activities.service import ActivityError
@@ -306,7 +307,7 @@ def activity_trainers(activity_id: int) -> Any:
         choices.setdefault(trainer.id, trainer)
     people = sorted(choices.values(), key=lambda u: (u.name.lower(), u.id))
     form = TrainersForm()
-    form.trainers.choices = [(u.id, f"{u.name} ({u.email})") for u in people]
+    form.trainers.choices = [SelectChoice(u.id, f"{u.name} ({u.email})") for u in people]
     if request.method == "GET":
         form.trainers.data = [t.id for t in activity.trainers]
     status = 200

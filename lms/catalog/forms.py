@@ -12,11 +12,11 @@ import re
 from datetime import date
 from typing import Any
 
-import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 from wtforms.widgets import Select, html_params
 
@@ -43,12 +43,8 @@ class FlagField(BooleanField):
 
 
 def _is_plain_choice(choice: Any) -> bool:
-    """A choice outside any option group: a tuple, a string, or (WTForms 3.3) a
-    ``SelectChoice`` without ``optgroup``."""
-    if isinstance(choice, tuple | str):
-        return True
-    select_choice = getattr(wtforms, "SelectChoice", None)
-    return select_choice is not None and isinstance(choice, select_choice) and not choice.optgroup
+    """A choice outside any option group: a string or a ``SelectChoice`` without one."""
+    return isinstance(choice, str) or (isinstance(choice, SelectChoice) and not choice.optgroup)
 
 
 class PlainSelect(Select):
@@ -108,14 +104,18 @@ class CatalogueFilterForm(FlaskForm):
 
     def prepare(self, themes: list[Theme], months: list[date]) -> None:
         """Fill the choices (themes from the database, months from today on)."""
-        self.soort.choices = [("", _l("Alle soorten"))] + [
-            (kind.value, kind.label.capitalize()) for kind in CATALOGUE_KINDS
+        self.soort.choices = [SelectChoice("", _l("Alle soorten"))] + [
+            SelectChoice(kind.value, kind.label.capitalize()) for kind in CATALOGUE_KINDS
         ]
-        self.thema.choices = [("", _l("Alle thema's"))] + [(t.slug, t.name) for t in themes]
-        self.maand.choices = [("", _l("Alle maanden"))] + [
-            (f"{m:%Y-%m}", format_month(m.year, m.month).capitalize()) for m in months
+        self.thema.choices = [SelectChoice("", _l("Alle thema's"))] + [
+            SelectChoice(t.slug, t.name) for t in themes
         ]
-        self.vorm.choices = [("", _l("Online en ter plaatse")), *MODES.items()]
+        self.maand.choices = [SelectChoice("", _l("Alle maanden"))] + [
+            SelectChoice(f"{m:%Y-%m}", format_month(m.year, m.month).capitalize()) for m in months
+        ]
+        self.vorm.choices = [SelectChoice("", _l("Online en ter plaatse"))] + [
+            SelectChoice(value, label) for value, label in MODES.items()
+        ]
 
     def to_filters(self, themes: list[Theme], page: Any = None) -> CatalogueFilters:
         """The filters asked for; invalid values get a Dutch error and are left out."""
@@ -148,10 +148,12 @@ class CatalogueFilterForm(FlaskForm):
                 self.maand.errors = [
                     _l("Kies een maand als jjjj-mm, bijvoorbeeld 2026-12; we tonen alle maanden.")
                 ]
-            elif self.maand.data not in {value for value, _label in self.maand.choices}:
+            elif self.maand.data not in {choice.value for choice in self.maand.choices}:
                 # A month outside the list (a link to a past month): show it as chosen.
                 self.maand.choices.append(
-                    (self.maand.data, format_month(month.year, month.month).capitalize())
+                    SelectChoice(
+                        self.maand.data, format_month(month.year, month.month).capitalize()
+                    )
                 )
 
         mode = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 
@@ -27,7 +28,7 @@ class ColleagueForm(FlaskForm):
 
     def __init__(self, colleagues, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.colleague.choices = [(0, str(_l("Kies een collega…")))] + [
-            (u.id, u.name) for u in colleagues
+        self.colleague.choices = [SelectChoice(0, str(_l("Kies een collega…")))] + [
+            SelectChoice(u.id, u.name) for u in colleagues
         ]
         self.colleague.validators[0].message = str(_l("Kies een collega."))

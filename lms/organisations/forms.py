@@ -57,8 +57,9 @@ class EnrolColleagueForm(FlaskForm):
         super().__init__(**kwargs)
         self._colleague_ids = {u.id for u in colleagues}
         self._activity_ids = {item.activity.id for item in activities}
-        self.colleague.choices = [(0, str(_l("Kies een collega…")))] + [
-            (u.id, f"{u.name} ({_l('jezelf')})" if u.id == me.id else u.name) for u in colleagues
+        self.colleague.choices = [SelectChoice(0, str(_l("Kies een collega…")))] + [
+            SelectChoice(u.id, f"{u.name} ({_l('jezelf')})" if u.id == me.id else u.name)
+            for u in colleagues
         ]
         # One <optgroup> per kind, in the order of the activities (soonest first).
         by_kind: dict[str, list[SelectChoice]] = {}

@@ -18,23 +18,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.models import KIND_LABELS, ActivityKind, HoursCredit
 from lms.policy.service import PolicyInput, RuleInput
 
-try:  # WTForms ≥ 3.3 wants choice objects; older versions take (value, label) tuples
-    from wtforms import SelectChoice as _Choice
-except ImportError:  # pragma: no cover
-
-    def _Choice(value, label):  # noqa: N802
-        return (value, label)
-
-
 CREDIT_CHOICES = [
-    _Choice(HoursCredit.ATTENDED.value, _l("Gevolgde uren (aanwezige minuten)")),
-    _Choice(HoursCredit.NOMINAL.value, _l("Nominale uren van de activiteit")),
+    SelectChoice(HoursCredit.ATTENDED.value, _l("Gevolgde uren (aanwezige minuten)")),
+    SelectChoice(HoursCredit.NOMINAL.value, _l("Nominale uren van de activiteit")),
 ]
 
 
@@ -123,7 +116,7 @@ class PolicyFormBase(FlaskForm):
 def policy_form_class(themes: list[tuple[int, str]]) -> type[PolicyFormBase]:
     """A form class with one set of rule fields per activity kind."""
     attrs = {"kinds": tuple(ActivityKind)}
-    choices = [_Choice(str(theme_id), name) for theme_id, name in themes]
+    choices = [SelectChoice(str(theme_id), name) for theme_id, name in themes]
     for kind in ActivityKind:
         label = KIND_LABELS[kind]
         attrs[f"{kind.value}_min_attendance_pct"] = IntegerField(

@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from lms.models import ActivityKind, ActivityStatus
@@ -73,13 +74,15 @@ class ActivityReportForm(PeriodForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.soort.choices = [("", _l("Alle soorten"))] + [
-            (k.value, k.label.capitalize()) for k in ActivityKind
+        self.soort.choices = [SelectChoice("", _l("Alle soorten"))] + [
+            SelectChoice(k.value, k.label.capitalize()) for k in ActivityKind
         ]
-        self.status.choices = [("", _l("Alle behalve ontwerp"))] + [
-            (s.value, s.label.capitalize()) for s in ActivityStatus
+        self.status.choices = [SelectChoice("", _l("Alle behalve ontwerp"))] + [
+            SelectChoice(s.value, s.label.capitalize()) for s in ActivityStatus
         ]
-        self.volgorde.choices = [(key, label.capitalize()) for key, label in ORDERS.items()]
+        self.volgorde.choices = [
+            SelectChoice(key, label.capitalize()) for key, label in ORDERS.items()
+        ]
 
     def validate_soort(self, field: SelectField) -> None:
         if field.data and field.data not in {k.value for k in ActivityKind}:
