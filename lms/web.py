@@ -21,6 +21,7 @@ from flask import (
 from flask.globals import _cv_app, request_ctx
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
@@ -36,7 +37,7 @@ from lms.models import Role, User
 request_log = logging.getLogger("lms.request")
 
 FONT_SIZE_COOKIE = "fs"
-FONT_SIZES = {"normal": "Normaal", "large": "Groter", "largest": "Grootst"}
+FONT_SIZES = {"normal": _l("Normaal"), "large": _l("Groter"), "largest": _l("Grootst")}
 
 
 @dataclass(frozen=True)
