@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     logout_user()
-    flash("Je bent afgemeld.", "info")
+    flash(_("Je bent afgemeld."), "info")
     return redirect(url_for("core.index"))
 
 
@@ -86,7 +87,7 @@ def register() -> Any:
         else:
             db.session.commit()
             login_user(user)
-            flash("Je account is aangemaakt. Welkom op het SAM Leerplatform!", "success")
+            flash(_("Je account is aangemaakt. Welkom op het SAM Leerplatform!"), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
     return render_template("accounts/register.html", form=form)
 
@@ -123,7 +124,7 @@ def reset_password(token: str) -> Any:
         else:
             db.session.commit()
             login_user(user)
-            flash("Je nieuwe wachtwoord is ingesteld.", "success")
+            flash(_("Je nieuwe wachtwoord is ingesteld."), "success")
             return redirect(url_for("core.index"))
     return render_template("accounts/reset.html", form=form)
 
@@ -148,7 +149,7 @@ def profile() -> Any:
             getattr(form, exc.field or "name").errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Je gegevens zijn bewaard.", "success")
+            flash(_("Je gegevens zijn bewaard."), "success")
             return redirect(url_for("accounts.profile"))
     tokens = db.session.scalars(
         select(ApiToken)
@@ -179,7 +180,7 @@ def change_password() -> Any:
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # keep this session, end the others
-            flash("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld.", "success")
+            flash(_("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
@@ -207,5 +208,5 @@ def revoke_token(token_id: int) -> Any:
     forbid_unless(token.user_id == current_user.id)
     revoke_api_token(token, actor=current_user)
     db.session.commit()
-    flash("De API-sleutel is ingetrokken.", "success")
+    flash(_("De API-sleutel is ingetrokken."), "success")
     return redirect(url_for("accounts.profile"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.admin import bulk_mail
@@ -69,7 +70,7 @@ def _act(enrolment_id: int, do: Any, done: str) -> Any:
     enrolment = _enrolment_or_404(enrolment_id)
     default = _list_url(enrolment)
     if not ConfirmForm().validate_on_submit():
-        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
         return redirect(back_to(default))
     name = enrolment.user.name
     try:
@@ -198,7 +199,7 @@ def enrol(activity_id: int) -> Any:
                 )
                 return redirect(url_for("admin.enrolments", activity_id=activity_id))
         else:
-            flash("Kies wie je wil inschrijven.", "error")
+            flash(_("Kies wie je wil inschrijven."), "error")
         return redirect(
             url_for("admin.enrol", activity_id=activity_id, q=request.form.get("q", ""))
         )

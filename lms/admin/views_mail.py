@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.admin import audit_log, mail_queue
@@ -51,7 +52,7 @@ def mail_detail(mail_id: int) -> Any:
 def _mail_action(mail_id: int, action: Any, done: str) -> Any:
     item = _mail_or_404(mail_id)
     if not ConfirmForm().validate_on_submit():
-        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
         return redirect(back_to(url_for("admin.mail")))
     to = item.to_email
     try:

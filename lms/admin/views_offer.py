@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -217,7 +218,7 @@ def _change_status(activity_id: int, status: ActivityStatus, done: str) -> Any:
             db.session.commit()
             flash(done, "success")
     else:
-        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
     return redirect(url_for("admin.activity", activity_id=activity_id))
 
 
@@ -320,7 +321,7 @@ def activity_trainers(activity_id: int) -> Any:
             form.trainers.errors = [*form.trainers.errors, error.message]
         else:
             db.session.commit()
-            flash("De lesgevers zijn bewaard.", "success")
+            flash(_("De lesgevers zijn bewaard."), "success")
             return redirect(url_for("admin.activity", activity_id=activity_id))
     if request.method == "POST":
         status = 422

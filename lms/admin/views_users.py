@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -161,7 +162,7 @@ def user(user_id: int) -> Any:
 def _set_active(user_id: int, active: bool) -> Any:
     person = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
         return redirect(url_for("admin.user", user_id=user_id))
     try:
         accounts.set_active(person, active, actor=current_user)

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask import session as cookie_session
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -386,7 +387,7 @@ def checkin_done(session_id: int) -> Any:
         abort(404)
     attendance = queries.records_for_sessions([session.id]).get((session.id, current_user.id))
     if attendance is None:
-        flash("Je bent voor deze sessie nog niet ingecheckt. Typ de code op het scherm.", "info")
+        flash(_("Je bent voor deze sessie nog niet ingecheckt. Typ de code op het scherm."), "info")
         return redirect(url_for("attendance.checkin_form"))
     return _no_store(
         Response(

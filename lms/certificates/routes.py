@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -212,7 +213,7 @@ def issue(activity_id: int) -> Any:
         request.form.get("next"), url_for("policy.activity_progress", activity_id=activity_id)
     )
     if not form.validate_on_submit():
-        flash("Het formulier is verlopen. Probeer opnieuw.", "error")
+        flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
         return redirect(back)
     try:
         result = service.issue_for_activity(activity_id, actor=current_user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -136,7 +137,7 @@ def edit(policy_id: int) -> Any:
             _apply_service_error(form, exc)
         else:
             db.session.commit()
-            flash("De geplande versie is aangepast.", "success")
+            flash(_("De geplande versie is aangepast."), "success")
             return redirect(url_for("policy.show", policy_id=policy.id))
     status = 422 if request.method == "POST" else 200
     return render_template("policy/edit.html", form=form, source=policy, policy=policy), status
@@ -155,7 +156,7 @@ def delete(policy_id: int) -> Any:
             flash(exc.message, "error")
             return redirect(url_for("policy.show", policy_id=policy_id))
         db.session.commit()
-        flash("De geplande versie is verwijderd.", "success")
+        flash(_("De geplande versie is verwijderd."), "success")
     return redirect(url_for("policy.index"))
 
 

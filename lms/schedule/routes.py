@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.access import can_manage_activity, forbid_unless
@@ -49,7 +51,9 @@ def _show_error(form: Any, error: ScheduleError) -> None:
 def _mailed_text(count: int) -> str:
     if not count:
         return ""
-    return f" {count} {'deelnemer krijgt' if count == 1 else 'deelnemers krijgen'} een mail."
+    return " " + ngettext(
+        "%(num)d deelnemer krijgt een mail.", "%(num)d deelnemers krijgen een mail.", count
+    )
 
 
 @bp.route("/activities/<int:activity_id>/sessions", methods=["GET", "POST"])
@@ -68,7 +72,7 @@ def manage(activity_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                "De sessie is toegevoegd." + (_mailed_text(mailed) if still_to_come else ""),
+                _("De sessie is toegevoegd.") + (_mailed_text(mailed) if still_to_come else ""),
                 "success",
             )
             return redirect(url_for("schedule.manage", activity_id=activity_id))
@@ -91,7 +95,7 @@ def manage(activity_id: int) -> Any:
 def edit(session_id: int) -> Any:
     session = managed_session(session_id)
     if session.is_cancelled:
-        flash("Deze sessie is geannuleerd. Zet ze eerst terug om ze te wijzigen.", "warning")
+        flash(_("Deze sessie is geannuleerd. Zet ze eerst terug om ze te wijzigen."), "warning")
         return redirect(url_for("schedule.manage", activity_id=session.activity_id))
     form = SessionForm.for_session(session)
     if form.validate_on_submit():
@@ -104,11 +108,11 @@ def edit(session_id: int) -> Any:
         else:
             db.session.commit()
             if not result.changed:
-                flash("Er was niets gewijzigd.", "info")
+                flash(_("Er was niets gewijzigd."), "info")
             elif result.rescheduled:
-                flash("De sessie is verplaatst." + _mailed_text(result.mailed), "success")
+                flash(_("De sessie is verplaatst.") + _mailed_text(result.mailed), "success")
             else:
-                flash("De sessie is gewijzigd." + _mailed_text(result.mailed), "success")
+                flash(_("De sessie is gewijzigd.") + _mailed_text(result.mailed), "success")
             return redirect(url_for("schedule.manage", activity_id=session.activity_id))
     return render_template(
         "schedule/edit.html",
@@ -133,7 +137,7 @@ def cancel(session_id: int) -> Any:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash("De sessie is geannuleerd." + _mailed_text(mailed), "success")
+            flash(_("De sessie is geannuleerd.") + _mailed_text(mailed), "success")
         return redirect(url_for("schedule.manage", activity_id=session.activity_id))
     return render_template(
         "schedule/cancel.html",
@@ -160,5 +164,5 @@ def reinstate(session_id: int) -> Any:
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("De sessie gaat weer door." + _mailed_text(mailed), "success")
+        flash(_("De sessie gaat weer door.") + _mailed_text(mailed), "success")
     return redirect(url_for("schedule.manage", activity_id=activity_id))
