@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from lms.accounts.passwords import hash_password, verify_password
 from lms.accounts.service import (
@@ -83,7 +84,7 @@ class LineError(ValueError):
 def parse_roles(value: str) -> set[Role]:
     names = [part.strip().lower() for part in value.replace("|", ";").split(";") if part.strip()]
     if not names:
-        raise LineError("geen rol opgegeven")
+        raise LineError(_("geen rol opgegeven"))
     roles = set()
     by_label = {label: role for role, label in ROLE_LABELS.items()}
     for name in names:
@@ -93,7 +94,9 @@ def parse_roles(value: str) -> set[Role]:
             roles.add(by_label[name])
         else:
             allowed = ", ".join(r.value for r in Role)
-            raise LineError(f"onbekende rol '{name}' (kies uit {allowed})")
+            raise LineError(
+                _("onbekende rol '%(role)s' (kies uit %(allowed)s)", role=name, allowed=allowed)
+            )
     return roles
 
 
@@ -101,7 +104,9 @@ def check_email(value: str) -> str:
     try:
         return normalise_email(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise LineError(f"ongeldig e-mailadres '{value}' ({exc})") from None
+        raise LineError(
+            _("ongeldig e-mailadres '%(email)s' (%(reason)s)", email=value, reason=exc)
+        ) from None
 
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
@@ -129,7 +134,7 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
         email = check_email(raw_email)
         name = " ".join(row.get("name", "").split())
         if not name:
-            raise LineError("naam ontbreekt")
+            raise LineError(_("naam ontbreekt"))
         roles = parse_roles(row.get("role", ""))
         organisation = row.get("organisation") or None
         password = row.get("password") or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -68,8 +69,10 @@ def register_participant(
     email = normalise_email(email)
     if email_taken(email):
         raise AccountError(
-            "Er bestaat al een account met dit e-mailadres. Meld je aan, of vraag een "
-            "nieuw wachtwoord aan als je het vergeten bent.",
+            _(
+                "Er bestaat al een account met dit e-mailadres. Meld je aan, of vraag een "
+                "nieuw wachtwoord aan als je het vergeten bent."
+            ),
             field="email",
         )
     check_password_policy(password, email=email, name=name)
@@ -99,7 +102,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, *, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("Je huidige wachtwoord klopt niet.", field="current_password")
+        raise AccountError(_("Je huidige wachtwoord klopt niet."), field="current_password")
     set_password(user, new, actor=user)
 
 
@@ -179,8 +182,10 @@ def update_profile(user: User, *, name: str, organisation_name: str | None) -> N
     current = user.organisation.name if user.organisation else ""
     if user.is_organisation_contact and organisation_name.lower() != current.lower():
         raise AccountError(
-            "Als contactpersoon van je organisatie kan je je organisatie niet zelf wijzigen: "
-            "ze bepaalt van wie je de gegevens ziet. Vraag het aan SAM.",
+            _(
+                "Als contactpersoon van je organisatie kan je je organisatie niet zelf wijzigen: "
+                "ze bepaalt van wie je de gegevens ziet. Vraag het aan SAM."
+            ),
             field="organisation",
         )
     user.name = " ".join(name.split())
@@ -194,13 +199,14 @@ def update_details(
     which staff an organisation contact sees). Returns what changed; leaves an audit entry."""
     name = " ".join((name or "").split())
     if not name:
-        raise AccountError("Vul de naam in.", field="name")
+        raise AccountError(_("Vul de naam in."), field="name")
     if len(name) > 200:
-        raise AccountError("De naam is te lang (hoogstens 200 tekens).", field="name")
+        raise AccountError(_("De naam is te lang (hoogstens 200 tekens)."), field="name")
     organisation_name = " ".join((organisation_name or "").split())
     if len(organisation_name) > 200:
         raise AccountError(
-            "De naam van de organisatie is te lang (hoogstens 200 tekens).", field="organisation"
+            _("De naam van de organisatie is te lang (hoogstens 200 tekens)."),
+            field="organisation",
         )
     before_org = user.organisation.name if user.organisation else ""
     changed = []
@@ -260,17 +266,19 @@ def check_role_change(
     away; and at least one active coordinator always remains.
     """
     if not roles:
-        raise AccountError("Kies minstens één rol.", field="roles")
+        raise AccountError(_("Kies minstens één rol."), field="roles")
     losing = user.has_role(Role.COORDINATOR) and Role.COORDINATOR not in roles
     if not losing:
         return
     if actor is not None and actor.id == user.id:
         raise AccountError(
-            "Je kan je eigen rol van coördinator niet afnemen. Vraag een andere coördinator.",
+            _("Je kan je eigen rol van coördinator niet afnemen. Vraag een andere coördinator."),
             field="roles",
         )
     if user.active and _other_active_coordinators(user) == 0:
-        raise AccountError("Er moet minstens één actieve coördinator overblijven.", field="roles")
+        raise AccountError(
+            _("Er moet minstens één actieve coördinator overblijven."), field="roles"
+        )
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
@@ -281,10 +289,10 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     if user.active == active:
         return
     if not active and actor is not None and actor.id == user.id:
-        raise AccountError("Je kan je eigen account niet deactiveren.", field="active")
+        raise AccountError(_("Je kan je eigen account niet deactiveren."), field="active")
     if not active and user.is_coordinator and _other_active_coordinators(user) == 0:
         raise AccountError(
-            "Dit is de laatste actieve coördinator; dit account blijft actief.", field="active"
+            _("Dit is de laatste actieve coördinator; dit account blijft actief."), field="active"
         )
     user.active = active
     if not active:
@@ -333,7 +341,7 @@ class NewUser:
 def create_user(spec: NewUser, *, actor: User | None = None) -> User:
     """Create an account as an administrator (CLI, import): no self-registration rules."""
     if email_taken(spec.email):
-        raise AccountError("Er bestaat al een account met dit e-mailadres.", field="email")
+        raise AccountError(_("Er bestaat al een account met dit e-mailadres."), field="email")
     user = User(
         email=spec.email,
         name=" ".join(spec.name.split()),

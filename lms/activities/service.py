@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.audit import record
@@ -138,14 +139,14 @@ def create_activity(
     status = _status(status)
     if status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
         raise ActivityError(
-            "Een nieuwe activiteit is een ontwerp (draft) of gepubliceerd (published).",
+            _("Een nieuwe activiteit is een ontwerp (draft) of gepubliceerd (published)."),
             "status",
         )
     if parent is not None:
         if not parent.is_programme:
-            raise ActivityError("Alleen een beroepsopleiding heeft modules.", "parent_id")
+            raise ActivityError(_("Alleen een beroepsopleiding heeft modules."), "parent_id")
         if kind == ActivityKind.PROGRAMME:
-            raise ActivityError("Een module kan zelf geen beroepsopleiding zijn.", "kind")
+            raise ActivityError(_("Een module kan zelf geen beroepsopleiding zijn."), "kind")
     activity = Activity(
         kind=kind,
         title=_title(title),
@@ -185,7 +186,8 @@ def create_activity(
             add_session(activity, data, actor=actor)
         except ScheduleError as exc:
             raise ActivityError(
-                f"Sessie {number}: {exc.message}", f"sessions[{number - 1}]"
+                _("Sessie %(number)s: %(message)s", number=number, message=exc.message),
+                f"sessions[{number - 1}]",
             ) from None
     db.session.flush()
     db.session.expire(activity, ["sessions"])
@@ -216,7 +218,9 @@ def update_activity(
     """
     unknown = sorted(set(changes) - UPDATABLE)
     if unknown:
-        raise ActivityError(f"Dit veld kan je niet wijzigen: {', '.join(unknown)}.", unknown[0])
+        raise ActivityError(
+            _("Dit veld kan je niet wijzigen: %(fields)s.", fields=", ".join(unknown)), unknown[0]
+        )
     # Everything below counts seats or changes what the enrolment rules see: hold the lock.
     activity = enrolment_service.lock_activity(activity.id)
     old_capacity = activity.capacity
@@ -234,10 +238,20 @@ def update_activity(
         summary = enrolment_queries.seat_summary(activity)
         if activity.capacity < summary.taken:
             raise ActivityError(
-                f"De capaciteit kan niet lager dan het aantal ingenomen plaatsen "
-                f"({summary.taken}: {summary.confirmed} bevestigd"
-                + (f", {summary.offered} aangeboden" if summary.offered else "")
-                + ").",
+                _(
+                    "De capaciteit kan niet lager dan het aantal ingenomen plaatsen "
+                    "(%(taken)s: %(confirmed)s bevestigd, %(offered)s aangeboden).",
+                    taken=summary.taken,
+                    confirmed=summary.confirmed,
+                    offered=summary.offered,
+                )
+                if summary.offered
+                else _(
+                    "De capaciteit kan niet lager dan het aantal ingenomen plaatsen "
+                    "(%(taken)s: %(confirmed)s bevestigd).",
+                    taken=summary.taken,
+                    confirmed=summary.confirmed,
+                ),
                 "capacity",
                 status=409,
             )
@@ -305,21 +319,25 @@ def set_themes(activity: Activity, themes: Iterable[Theme], *, actor: User | Non
 def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
     if new not in STATUS_CHANGES[activity.status]:
         if activity.status == ActivityStatus.CANCELLED:
-            message = (
+            message = _(
                 "Een geannuleerde activiteit kan niet opnieuw gepubliceerd worden; maak een "
                 "nieuwe editie."
             )
         elif activity.status == ActivityStatus.ARCHIVED:
-            message = "Een gearchiveerde activiteit kan niet meer van status veranderen."
+            message = _("Een gearchiveerde activiteit kan niet meer van status veranderen.")
         else:
-            message = f"Van {activity.status.label} naar {new.label} kan niet."
+            message = _(
+                "Van %(old)s naar %(new)s kan niet.", old=activity.status.label, new=new.label
+            )
         raise ActivityError(message, "status", status=409)
     if new == ActivityStatus.ARCHIVED and activity.status == ActivityStatus.PUBLISHED:
         end = rules.last_end(activity)
         if end is not None and end > utcnow() and _has_active_enrolments(activity):
             raise ActivityError(
-                "Deze activiteit is nog niet voorbij en heeft inschrijvingen: annuleer ze als "
-                "ze niet doorgaat, of archiveer ze na de laatste sessie.",
+                _(
+                    "Deze activiteit is nog niet voorbij en heeft inschrijvingen: annuleer ze als "
+                    "ze niet doorgaat, of archiveer ze na de laatste sessie."
+                ),
                 "status",
                 status=409,
             )
@@ -332,8 +350,10 @@ def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
         )
         if active:
             raise ActivityError(
-                "Er zijn al inschrijvingen: zet de activiteit niet terug naar ontwerp, maar "
-                "annuleer ze als ze niet doorgaat.",
+                _(
+                    "Er zijn al inschrijvingen: zet de activiteit niet terug naar ontwerp, maar "
+                    "annuleer ze als ze niet doorgaat."
+                ),
                 "status",
                 status=409,
             )
@@ -370,23 +390,29 @@ def _date_errors(
     errors = []
     if opens is not None and closes is not None and opens >= closes:
         errors.append(
-            ActivityError("De inschrijvingen moeten openen vóór ze sluiten.", "enrolment_closes_at")
+            ActivityError(
+                _("De inschrijvingen moeten openen vóór ze sluiten."), "enrolment_closes_at"
+            )
         )
     if first is None:
         return errors
     if closes is not None and closes > first and not errors:
         errors.append(
             ActivityError(
-                f"De inschrijvingen moeten sluiten vóór de eerste sessie begint "
-                f"({format_datetime(first)}).",
+                _(
+                    "De inschrijvingen moeten sluiten vóór de eerste sessie begint (%(first)s).",
+                    first=format_datetime(first),
+                ),
                 "enrolment_closes_at",
             )
         )
     if deadline is not None and deadline > first:
         errors.append(
             ActivityError(
-                f"De annuleringstermijn moet aflopen vóór de eerste sessie begint "
-                f"({format_datetime(first)}).",
+                _(
+                    "De annuleringstermijn moet aflopen vóór de eerste sessie begint (%(first)s).",
+                    first=format_datetime(first),
+                ),
                 "cancellation_deadline",
             )
         )
@@ -450,7 +476,11 @@ def _kind(value: Any) -> ActivityKind:
         return ActivityKind(value)
     except ValueError:
         raise ActivityError(
-            "Onbekende soort: kies uit " + ", ".join(k.value for k in ActivityKind) + ".", "kind"
+            _(
+                "Onbekende soort: kies uit %(choices)s.",
+                choices=", ".join(k.value for k in ActivityKind),
+            ),
+            "kind",
         ) from None
 
 
@@ -459,17 +489,20 @@ def _status(value: Any) -> ActivityStatus:
         return ActivityStatus(value)
     except ValueError:
         raise ActivityError(
-            "Onbekende status: kies uit " + ", ".join(s.value for s in ActivityStatus) + ".",
+            _(
+                "Onbekende status: kies uit %(choices)s.",
+                choices=", ".join(s.value for s in ActivityStatus),
+            ),
             "status",
         ) from None
 
 
 def _title(value: Any) -> str:
     if not isinstance(value, str) or not " ".join(value.split()):
-        raise ActivityError("Geef de activiteit een titel.", "title")
+        raise ActivityError(_("Geef de activiteit een titel."), "title")
     title = " ".join(value.split())
     if len(title) > 200:
-        raise ActivityError("De titel is te lang (hoogstens 200 tekens).", "title")
+        raise ActivityError(_("De titel is te lang (hoogstens 200 tekens)."), "title")
     return title
 
 
@@ -477,9 +510,9 @@ def _text(value: Any, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ActivityError("Verwacht tekst.", field)
+        raise ActivityError(_("Verwacht tekst."), field)
     if len(value) > 20_000:
-        raise ActivityError("Deze tekst is te lang (hoogstens 20.000 tekens).", field)
+        raise ActivityError(_("Deze tekst is te lang (hoogstens 20.000 tekens)."), field)
     return value.strip()
 
 
@@ -488,30 +521,30 @@ def _capacity(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ActivityError(
-            "De capaciteit is een geheel getal (of leeg voor onbeperkt).", "capacity"
+            _("De capaciteit is een geheel getal (of leeg voor onbeperkt)."), "capacity"
         )
     if value < 0:
-        raise ActivityError("De capaciteit kan niet negatief zijn.", "capacity")
+        raise ActivityError(_("De capaciteit kan niet negatief zijn."), "capacity")
     if value > MAX_CAPACITY:
-        raise ActivityError(f"De capaciteit is hoogstens {MAX_CAPACITY}.", "capacity")
+        raise ActivityError(_("De capaciteit is hoogstens %(max)s.", max=MAX_CAPACITY), "capacity")
     return value
 
 
 def _bool(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
-        raise ActivityError("Verwacht ja of nee (true of false).", field)
+        raise ActivityError(_("Verwacht ja of nee (true of false)."), field)
     return value
 
 
 def _price(value: Any, field: str) -> Decimal:
     if isinstance(value, bool):
-        raise ActivityError("Een prijs is een bedrag in euro.", field)
+        raise ActivityError(_("Een prijs is een bedrag in euro."), field)
     try:
         price = Decimal(str(value if value is not None else 0))
     except (InvalidOperation, ValueError):
-        raise ActivityError("Een prijs is een bedrag in euro.", field) from None
+        raise ActivityError(_("Een prijs is een bedrag in euro."), field) from None
     if not price.is_finite() or price < 0 or price > MAX_PRICE:
-        raise ActivityError("Een prijs ligt tussen 0 en 99.999,99 euro.", field)
+        raise ActivityError(_("Een prijs ligt tussen 0 en 99.999,99 euro."), field)
     return price.quantize(Decimal("0.01"))
 
 
@@ -519,7 +552,7 @@ def _aware(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise ActivityError("Verwacht een datum en tijd.", field)
+        raise ActivityError(_("Verwacht een datum en tijd."), field)
     if value.tzinfo is None:
         raise ValueError("expected an aware datetime")
     return value
@@ -530,8 +563,10 @@ def _seat_release(value: Any) -> SeatRelease:
         return SeatRelease(value)
     except ValueError:
         raise ActivityError(
-            "Kies automatic (de eerste op de wachtlijst krijgt de plaats meteen) of offer "
-            "(de plaats wordt aangeboden).",
+            _(
+                "Kies automatic (de eerste op de wachtlijst krijgt de plaats meteen) of offer "
+                "(de plaats wordt aangeboden)."
+            ),
             "seat_release",
         ) from None
 
@@ -539,7 +574,10 @@ def _seat_release(value: Any) -> SeatRelease:
 def _offer_hours(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not (1 <= value <= MAX_OFFER_HOURS):
         raise ActivityError(
-            f"De bedenktijd voor een vrijgekomen plaats ligt tussen 1 en {MAX_OFFER_HOURS} uur.",
+            _(
+                "De bedenktijd voor een vrijgekomen plaats ligt tussen 1 en %(max)s uur.",
+                max=MAX_OFFER_HOURS,
+            ),
             "offer_hours",
         )
     return value
@@ -553,14 +591,14 @@ def _nominal_hours(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ActivityError("Het aantal uren is een getal, bv. 12,5.", "nominal_hours")
+        raise ActivityError(_("Het aantal uren is een getal, bv. 12,5."), "nominal_hours")
     try:
         hours = Decimal(str(value).replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ActivityError("Het aantal uren is een getal, bv. 12,5.", "nominal_hours") from None
+        raise ActivityError(_("Het aantal uren is een getal, bv. 12,5."), "nominal_hours") from None
     if not hours.is_finite() or hours <= 0 or hours > MAX_NOMINAL_HOURS:
         raise ActivityError(
-            "Het aantal erkende uren ligt tussen 0 en 9.999,99 (leeg: de geplande uren).",
+            _("Het aantal erkende uren ligt tussen 0 en 9.999,99 (leeg: de geplande uren)."),
             "nominal_hours",
         )
     return hours.quantize(Decimal("0.01"))
@@ -571,7 +609,7 @@ def _attendance_pct(value: Any) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise ActivityError(
-            "De vereiste aanwezigheid is een percentage van 0 tot 100.",
+            _("De vereiste aanwezigheid is een percentage van 0 tot 100."),
             "rule_min_attendance_pct",
         )
     return value
@@ -584,7 +622,7 @@ def _hours_credit(value: Any) -> HoursCredit | None:
         return HoursCredit(value)
     except ValueError:
         raise ActivityError(
-            "Kies attended (de bijgewoonde uren) of nominal (de erkende uren).",
+            _("Kies attended (de bijgewoonde uren) of nominal (de erkende uren)."),
             "rule_hours_credit",
         ) from None
 
@@ -593,7 +631,7 @@ def _trainers(trainers: Iterable[User]) -> list[User]:
     result: list[User] = []
     for user in trainers:
         if not user.has_role(Role.TRAINER):
-            raise ActivityError(f"{user.email} is geen lesgever.", "trainers")
+            raise ActivityError(_("%(email)s is geen lesgever.", email=user.email), "trainers")
         if user not in result:
             result.append(user)
     return result

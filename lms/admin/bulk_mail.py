@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.audit import record
@@ -99,12 +100,12 @@ def fingerprint(activity: Activity, subject: str, body: str, people: list[Recipi
 
 def _check(subject: str, body: str, people: list[Recipient]) -> None:
     if not subject.strip():
-        raise BulkMailError("Geef de mail een onderwerp.", "subject")
+        raise BulkMailError(_("Geef de mail een onderwerp."), "subject")
     if not body.strip():
-        raise BulkMailError("Schrijf het bericht.", "body")
+        raise BulkMailError(_("Schrijf het bericht."), "body")
     if not people:
         raise BulkMailError(
-            "Er is niemand met de gekozen status(sen); kies andere ontvangers.", "statuses"
+            _("Er is niemand met de gekozen status(sen); kies andere ontvangers."), "statuses"
         )
 
 
@@ -147,8 +148,10 @@ def send(
     _check(subject, body, people)
     if fingerprint(activity, subject, body, people) != expected_fingerprint:
         raise BulkMailError(
-            "De ontvangers of de tekst zijn veranderd sinds het voorbeeld. Bekijk het nieuwe "
-            "voorbeeld en verstuur opnieuw.",
+            _(
+                "De ontvangers of de tekst zijn veranderd sinds het voorbeeld. Bekijk het nieuwe "
+                "voorbeeld en verstuur opnieuw."
+            ),
             "fingerprint",
         )
     for person in people:

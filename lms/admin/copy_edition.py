@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+
 from lms.activities import service as activities
 from lms.activities.service import ActivityError
 from lms.audit import record
@@ -71,22 +73,27 @@ def copy_activity(
     if source.parent_id is not None:
         parent = source.parent
         raise ActivityError(
-            f"Dit is een module van „{parent.title if parent else 'een beroepsopleiding'}”: "
-            "maak een volgende editie van de hele opleiding.",
+            _(
+                "Dit is een module van „%(programme)s”: "
+                "maak een volgende editie van de hele opleiding.",
+                programme=parent.title if parent else _("een beroepsopleiding"),
+            ),
             "first_day",
         )
     first = source_first_start(source)
     if first is None:
         raise ActivityError(
-            "Deze activiteit heeft geen sessies om te verschuiven. Maak een nieuwe activiteit "
-            "of voeg eerst sessies toe.",
+            _(
+                "Deze activiteit heeft geen sessies om te verschuiven. Maak een nieuwe activiteit "
+                "of voeg eerst sessies toe."
+            ),
             "first_day",
         )
     days = (first_day - to_local(first).date()).days
     new_first = shift(first, days)
     if new_first is None or new_first <= now:
         raise ActivityError(
-            "De eerste sessie van de nieuwe editie moet in de toekomst liggen.", "first_day"
+            _("De eerste sessie van de nieuwe editie moet in de toekomst liggen."), "first_day"
         )
     everything = source.status == ActivityStatus.CANCELLED
     copy = _copy_one(

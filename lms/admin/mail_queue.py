@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from lms.audit import record
@@ -98,7 +99,9 @@ def status_counts() -> dict[MailStatus, int]:
 def retry(mail: OutboxMail, *, actor: User) -> None:
     """Put a failed (or aborted) mail back in the queue, due now."""
     if mail.status not in (MailStatus.FAILED, MailStatus.ABORTED):
-        raise MailQueueError("Alleen een mislukte of afgebroken mail kan opnieuw verstuurd worden.")
+        raise MailQueueError(
+            _("Alleen een mislukte of afgebroken mail kan opnieuw verstuurd worden.")
+        )
     retry_mail(mail)
     record(
         "mail.retried",
@@ -115,7 +118,7 @@ def abort(mail: OutboxMail, *, actor: User) -> None:
     """Give up on a failed or still queued mail: it will not be sent."""
     if mail.status not in (MailStatus.FAILED, MailStatus.QUEUED):
         raise MailQueueError(
-            "Alleen een mislukte mail of een mail in de wachtrij kan afgebroken worden."
+            _("Alleen een mislukte mail of een mail in de wachtrij kan afgebroken worden.")
         )
     abort_mail(mail)
     record(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 
+from flask_babel import gettext as _
+
 MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -21,11 +23,11 @@ class UploadError(Exception):
 def read_upload(raw: bytes) -> str:
     """The CSV text of an uploaded file, with commas as separator."""
     if len(raw) > MAX_BYTES:
-        raise UploadError("Het bestand is te groot (hoogstens 2 MB).")
+        raise UploadError(_("Het bestand is te groot (hoogstens 2 MB)."))
     if not raw.strip():
-        raise UploadError("Het bestand is leeg.")
+        raise UploadError(_("Het bestand is leeg."))
     if b"\x00" in raw:
-        raise UploadError("Dit is geen CSV-bestand (tekst met komma's of puntkomma's).")
+        raise UploadError(_("Dit is geen CSV-bestand (tekst met komma's of puntkomma's)."))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

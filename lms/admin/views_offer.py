@@ -102,7 +102,7 @@ def activity_new() -> Any:
         organisation_id = form.organisation_choice()
         try:
             if form.parent_id.data and parent is None:
-                raise ActivityError("Kies een beroepsopleiding uit de lijst.", "parent_id")
+                raise ActivityError(_("Kies een beroepsopleiding uit de lijst."), "parent_id")
             created = activities.create_activity(
                 actor=current_user,
                 kind=form.kind.data,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from lms.activities import service
@@ -110,7 +111,7 @@ def _fail(exc: ActivityError | BadInputError | EnrolmentError) -> NoReturn:
 def _no_nul(value: Any, field: str) -> None:
     """Text with a NUL character cannot be stored (PostgreSQL refuses it)."""
     if isinstance(value, str) and "\x00" in value:
-        raise BadInputError("Tekst mag geen NUL-teken bevatten.", field)
+        raise BadInputError(_("Tekst mag geen NUL-teken bevatten."), field)
     if isinstance(value, list):
         for index, item in enumerate(value):
             _no_nul(item, f"{field}[{index}]")
@@ -124,15 +125,19 @@ def parse_time(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadInputError("Verwacht een datum en tijd (ISO 8601).", field)
+        raise BadInputError(_("Verwacht een datum en tijd (ISO 8601)."), field)
     try:
         parsed = datetime.fromisoformat(value.strip())
         if not YEARS[0] <= parsed.year <= YEARS[1]:
-            raise BadInputError(f"Kies een datum tussen {YEARS[0]} en {YEARS[1]}.", field)
+            raise BadInputError(
+                _("Kies een datum tussen %(first)s en %(last)s.", first=YEARS[0], last=YEARS[1]),
+                field,
+            )
         result = local_to_utc(parsed) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         raise BadInputError(
-            "Ongeldige datum en tijd: gebruik ISO 8601, bv. 2026-03-03T09:30:00+01:00.", field
+            _("Ongeldige datum en tijd: gebruik ISO 8601, bv. 2026-03-03T09:30:00+01:00."),
+            field,
         ) from None
     return result
 
@@ -141,7 +146,7 @@ def _text(value: Any, field: str, *, required: bool = False) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise BadInputError("Verwacht tekst.", field)
+        raise BadInputError(_("Verwacht tekst."), field)
     return value
 
 
@@ -149,22 +154,26 @@ def _sessions(value: Any) -> list[SessionData]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise BadInputError("Verwacht een lijst van sessies.", "sessions")
+        raise BadInputError(_("Verwacht een lijst van sessies."), "sessions")
     if len(value) > MAX_SESSIONS:
-        raise BadInputError(f"Hoogstens {MAX_SESSIONS} sessies per activiteit.", "sessions")
+        raise BadInputError(
+            _("Hoogstens %(count)s sessies per activiteit.", count=MAX_SESSIONS), "sessions"
+        )
     sessions = []
     for index, item in enumerate(value):
         field = f"sessions[{index}]"
         if not isinstance(item, dict):
-            raise BadInputError("Een sessie is een object met starts_at en ends_at.", field)
+            raise BadInputError(_("Een sessie is een object met starts_at en ends_at."), field)
         unknown = sorted(set(item) - {"starts_at", "ends_at", "location", "online_url", "title"})
         if unknown:
-            raise BadInputError(f"Onbekend veld: {unknown[0]}.", f"{field}.{unknown[0]}")
+            raise BadInputError(
+                _("Onbekend veld: %(field)s.", field=unknown[0]), f"{field}.{unknown[0]}"
+            )
         starts = parse_time(item.get("starts_at"), f"{field}.starts_at")
         ends = parse_time(item.get("ends_at"), f"{field}.ends_at")
         if starts is None or ends is None:
             raise BadInputError(
-                "Elke sessie heeft een begin (starts_at) en een einde (ends_at).", field
+                _("Elke sessie heeft een begin (starts_at) en een einde (ends_at)."), field
             )
         sessions.append(
             SessionData(
@@ -182,9 +191,9 @@ def _string_list(value: Any, field: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadInputError("Verwacht een lijst van teksten.", field)
+        raise BadInputError(_("Verwacht een lijst van teksten."), field)
     if len(value) > MAX_LIST:
-        raise BadInputError(f"Hoogstens {MAX_LIST} waarden.", field)
+        raise BadInputError(_("Hoogstens %(count)s waarden.", count=MAX_LIST), field)
     return value
 
 
@@ -195,7 +204,9 @@ def _trainers(value: Any) -> list[User]:
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
     missing = [e for e in emails if e not in users]
     if missing:
-        raise BadInputError(f"Er is geen account met e-mailadres {missing[0]}.", "trainers")
+        raise BadInputError(
+            _("Er is geen account met e-mailadres %(email)s.", email=missing[0]), "trainers"
+        )
     return [users[e] for e in emails]
 
 
@@ -209,7 +220,7 @@ def _themes(value: Any) -> list[Theme]:
     found = {t.name for t in themes} | {t.slug for t in themes}
     missing = [n for n in names if n not in found]
     if missing:
-        raise BadInputError(f"Onbekend thema: {missing[0]}.", "themes")
+        raise BadInputError(_("Onbekend thema: %(theme)s.", theme=missing[0]), "themes")
     return themes
 
 
@@ -217,17 +228,17 @@ def _parent(value: Any) -> Activity | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise BadInputError("Verwacht het id van een beroepsopleiding.", "parent_id")
+        raise BadInputError(_("Verwacht het id van een beroepsopleiding."), "parent_id")
     parent = db.session.get(Activity, value)
     if parent is None:
-        raise BadInputError("Deze beroepsopleiding bestaat niet.", "parent_id")
+        raise BadInputError(_("Deze beroepsopleiding bestaat niet."), "parent_id")
     return parent
 
 
 def _unknown(data: dict[str, Any], allowed: dict[str, str]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise BadInputError(f"Onbekend veld: {unknown[0]}.", unknown[0])
+        raise BadInputError(_("Onbekend veld: %(field)s.", field=unknown[0]), unknown[0])
 
 
 def _respond(activity: Activity, status: int = 200) -> Any:
@@ -247,7 +258,7 @@ def create_activity() -> Any:
         _no_nul(data, "")
         for required in ("kind", "title"):
             if required not in data:
-                raise BadInputError(f"Het veld {required} is verplicht.", required)
+                raise BadInputError(_("Het veld %(field)s is verplicht.", field=required), required)
         values: dict[str, Any] = {}
         for key, value in data.items():
             name = CREATE_FIELDS[key]
@@ -262,11 +273,11 @@ def create_activity() -> Any:
             elif key in TIME_FIELDS:
                 values[name] = parse_time(value, key)
             elif key in ("kind", "status", "seat_release") and not isinstance(value, str):
-                raise BadInputError("Verwacht tekst.", key)
+                raise BadInputError(_("Verwacht tekst."), key)
             elif key in ("price_member", "price_non_member") and value is None:
-                raise BadInputError("Een prijs is een bedrag in euro.", key)
+                raise BadInputError(_("Een prijs is een bedrag in euro."), key)
             elif key in ("waitlist", "offer_hours") and value is None:
-                raise BadInputError("Dit veld mag niet leeg zijn.", key)
+                raise BadInputError(_("Dit veld mag niet leeg zijn."), key)
             else:
                 values[name] = value
         activity = service.create_activity(actor=actor, **values)
@@ -293,13 +304,13 @@ def patch_activity(activity_id: int) -> Any:
             if key in TIME_FIELDS:
                 changes[name] = parse_time(value, key)
             elif key in ("status", "seat_release") and not isinstance(value, str):
-                raise BadInputError("Verwacht tekst.", key)
+                raise BadInputError(_("Verwacht tekst."), key)
             elif key in ("title", "waitlist", "requires_approval", "offer_hours", "status") and (
                 value is None
             ):
-                raise BadInputError("Dit veld mag niet leeg zijn.", key)
+                raise BadInputError(_("Dit veld mag niet leeg zijn."), key)
             elif key in ("price_member", "price_non_member") and value is None:
-                raise BadInputError("Een prijs is een bedrag in euro.", key)
+                raise BadInputError(_("Een prijs is een bedrag in euro."), key)
             else:
                 changes[name] = value
         reason = _text(changes.pop("reason", ""), "reason")

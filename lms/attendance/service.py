@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.attendance import checkin
@@ -82,13 +83,17 @@ def ensure_can_take(session: ActivitySession, now: datetime | None = None) -> No
     now = now or utcnow()
     if session.is_cancelled:
         raise AttendanceError(
-            "Deze sessie is geannuleerd; er worden geen aanwezigheden voor geregistreerd.",
+            _("Deze sessie is geannuleerd; er worden geen aanwezigheden voor geregistreerd."),
             code="cancelled",
         )
     if now < session.starts_at:
         raise AttendanceError(
-            "Deze sessie is nog niet begonnen. Je kunt aanwezigheden registreren vanaf de "
-            f"start: {format_date(session.starts_at)} om {format_time(session.starts_at)}.",
+            _(
+                "Deze sessie is nog niet begonnen. Je kunt aanwezigheden registreren vanaf de "
+                "start: %(date)s om %(time)s.",
+                date=format_date(session.starts_at),
+                time=format_time(session.starts_at),
+            ),
             code="not_started",
         )
 
@@ -106,19 +111,34 @@ def can_take(session: ActivitySession, now: datetime | None = None) -> bool:
 
 def validate_mark(session: ActivitySession, mark: Mark, name: str = "") -> Mark:
     """The mark with its minutes checked (partial: 1..duration; other statuses: none)."""
-    who = f" voor {name}" if name else ""
     status = AttendanceStatus(mark.status)
     if status != AttendanceStatus.PARTIAL:
         return Mark(mark.user_id, status, None)
     duration = session.duration_minutes
     if mark.minutes is None:
         raise AttendanceError(
-            f"Vul{who} in hoeveel minuten de persoon aanwezig was (1 tot {duration}).",
+            _(
+                "Vul voor %(name)s in hoeveel minuten de persoon aanwezig was (1 tot %(max)s).",
+                name=name,
+                max=duration,
+            )
+            if name
+            else _("Vul in hoeveel minuten de persoon aanwezig was (1 tot %(max)s).", max=duration),
             field=f"minutes_{mark.user_id}",
         )
     if not 1 <= int(mark.minutes) <= duration:
         raise AttendanceError(
-            f"Het aantal minuten{who} moet tussen 1 en {duration} liggen (de duur van de sessie).",
+            _(
+                "Het aantal minuten voor %(name)s moet tussen 1 en %(max)s liggen "
+                "(de duur van de sessie).",
+                name=name,
+                max=duration,
+            )
+            if name
+            else _(
+                "Het aantal minuten moet tussen 1 en %(max)s liggen (de duur van de sessie).",
+                max=duration,
+            ),
             field=f"minutes_{mark.user_id}",
         )
     return Mark(mark.user_id, status, int(mark.minutes))
@@ -149,13 +169,17 @@ def record_attendance(
         user = participants.get(mark.user_id)
         if user is None:
             raise AttendanceError(
-                "Alleen bevestigde deelnemers van deze activiteit kunnen als aanwezig of "
-                "afwezig geregistreerd worden.",
+                _(
+                    "Alleen bevestigde deelnemers van deze activiteit kunnen als aanwezig of "
+                    "afwezig geregistreerd worden."
+                ),
                 code="not_enrolled",
                 field=f"status_{mark.user_id}",
             )
         if mark.user_id in checked:
-            raise AttendanceError(f"{user.name} staat twee keer in de lijst.", code="invalid")
+            raise AttendanceError(
+                _("%(name)s staat twee keer in de lijst.", name=user.name), code="invalid"
+            )
         checked[mark.user_id] = validate_mark(session, mark, user.name)
 
     existing = {
@@ -285,19 +309,27 @@ class CheckinResult:
 
 def ensure_checkin_open(session: ActivitySession, now: datetime) -> None:
     if session.is_cancelled:
-        raise AttendanceError("Deze sessie is geannuleerd; inchecken kan niet.", code="cancelled")
+        raise AttendanceError(
+            _("Deze sessie is geannuleerd; inchecken kan niet."), code="cancelled"
+        )
     state = checkin.window_state(session, now)
     if state == checkin.WindowState.NOT_OPEN:
         opens = checkin.opens_at(session)
         raise AttendanceError(
-            "Inchecken voor deze sessie kan nog niet. Het kan vanaf "
-            f"{format_time(opens)} op {format_date(opens)} (een halfuur voor de start).",
+            _(
+                "Inchecken voor deze sessie kan nog niet. Het kan vanaf "
+                "%(time)s op %(date)s (een halfuur voor de start).",
+                time=format_time(opens),
+                date=format_date(opens),
+            ),
             code="checkin_not_open",
         )
     if state == checkin.WindowState.CLOSED:
         raise AttendanceError(
-            "Inchecken voor deze sessie kan niet meer: de sessie is afgelopen. Was je er "
-            "wel? Vraag de lesgever om je aanwezigheid te registreren.",
+            _(
+                "Inchecken voor deze sessie kan niet meer: de sessie is afgelopen. Was je er "
+                "wel? Vraag de lesgever om je aanwezigheid te registreren."
+            ),
             code="checkin_closed",
         )
 
@@ -307,8 +339,10 @@ def verify_code(session: ActivitySession, code: str | None, now: datetime) -> No
     ensure_checkin_open(session, now)
     if not checkin.code_matches(session.id, code, now):
         raise AttendanceError(
-            "Deze code klopt niet of is verlopen. De code verandert elke minuut: typ de "
-            "code die nu op het scherm staat, of scan de QR-code opnieuw.",
+            _(
+                "Deze code klopt niet of is verlopen. De code verandert elke minuut: typ de "
+                "code die nu op het scherm staat, of scan de QR-code opnieuw."
+            ),
             code="bad_code",
             field="code",
         )
@@ -340,8 +374,11 @@ def check_in(session: ActivitySession, user: User, *, now: datetime | None = Non
     activity = session.activity
     if not is_confirmed_participant(user.id, session.activity_id):
         raise AttendanceError(
-            f"Je bent niet ingeschreven voor ‘{activity.title}’, dus je kunt voor deze "
-            "sessie niet inchecken. Denk je dat dit niet klopt? Spreek de lesgever aan.",
+            _(
+                "Je bent niet ingeschreven voor ‘%(title)s’, dus je kunt voor deze "
+                "sessie niet inchecken. Denk je dat dit niet klopt? Spreek de lesgever aan.",
+                title=activity.title,
+            ),
             code="not_enrolled",
         )
     attendance = db.session.scalar(

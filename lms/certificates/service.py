@@ -22,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
@@ -244,17 +245,23 @@ def _create(
 def _check_can_issue(activity: Activity, now: datetime) -> None:
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.DRAFT):
         raise CertificateError(
-            f"Voor een {activity.status.label} activiteit worden geen attesten uitgereikt."
+            _("Voor een geannuleerd activiteit worden geen attesten uitgereikt.")
+            if activity.status == ActivityStatus.CANCELLED
+            else _("Voor een ontwerp activiteit worden geen attesten uitgereikt.")
         )
     end = activity_end(activity)
     if end is None:
-        raise CertificateError("Deze activiteit heeft geen sessies; er valt niets uit te reiken.")
+        raise CertificateError(
+            _("Deze activiteit heeft geen sessies; er valt niets uit te reiken.")
+        )
     if end > now:
         from lms.timeutil import format_datetime
 
         raise CertificateError(
-            "Attesten worden uitgereikt zodra de laatste sessie voorbij is "
-            f"({format_datetime(end)})."
+            _(
+                "Attesten worden uitgereikt zodra de laatste sessie voorbij is (%(end)s).",
+                end=format_datetime(end),
+            )
         )
 
 
@@ -267,7 +274,7 @@ def issue_for_activity(
     lock_activity(activity_id)
     loaded = db.session.get(Activity, activity_id)
     if loaded is None:
-        raise CertificateError("Deze activiteit bestaat niet.", code=404)
+        raise CertificateError(_("Deze activiteit bestaat niet."), code=404)
     progress = activity_progress(activity_id, now=now)
     loaded = progress[0].activity if progress else loaded
     _check_can_issue(loaded, now)
@@ -304,24 +311,32 @@ def reissue(
         certificate.activity_id,
     )
     if user_id is None:
-        raise CertificateError("De houder van dit attest bestaat niet meer.")
+        raise CertificateError(_("De houder van dit attest bestaat niet meer."))
     lock_activity(activity_id)
     certificate = db.session.get(Certificate, certificate_id)
     progress = activity_progress(activity_id, [user_id], now=now)
     if not progress:
         raise CertificateError(
-            "Deze persoon is niet (meer) bevestigd ingeschreven voor deze activiteit."
+            _("Deze persoon is niet (meer) bevestigd ingeschreven voor deze activiteit.")
         )
     item = progress[0]
     _check_can_issue(item.activity, now)
     if item.state != State.ELIGIBLE:
         raise CertificateError(
-            f"{item.user.name} voldoet niet (meer) aan het leerbeleid: {item.decision.summary}."
+            _(
+                "%(name)s voldoet niet (meer) aan het leerbeleid: %(reason)s.",
+                name=item.user.name,
+                reason=item.decision.summary,
+            )
         )
     if item.certificate is not None:
         if item.certificate.id != certificate.id:
             raise CertificateError(
-                f"{item.user.name} heeft al een geldig attest ({item.certificate.code})."
+                _(
+                    "%(name)s heeft al een geldig attest (%(code)s).",
+                    name=item.user.name,
+                    code=item.certificate.code,
+                )
             )
         revoke(
             certificate,
@@ -349,9 +364,9 @@ def revoke(
 
     reason = (reason or "").strip()
     if not reason:
-        raise CertificateError("Geef een reden op voor het intrekken.", code=422, field="reason")
+        raise CertificateError(_("Geef een reden op voor het intrekken."), code=422, field="reason")
     if certificate.revoked_at is not None:
-        raise CertificateError("Dit attest is al ingetrokken.")
+        raise CertificateError(_("Dit attest is al ingetrokken."))
     now = now or utcnow()
     certificate.revoked_at = now
     certificate.revoked_by_id = actor.id if actor else None

@@ -112,7 +112,7 @@ def lock_activity(activity_id: int) -> Activity:
         )
     activity = db.session.scalar(query.execution_options(populate_existing=True))
     if activity is None:
-        raise EnrolmentError("Deze activiteit bestaat niet.", "not_found")
+        raise EnrolmentError(_("Deze activiteit bestaat niet."), "not_found")
     return activity
 
 
@@ -170,7 +170,7 @@ def _enrol(
     if existing is not None and existing.is_active:
         return Outcome(existing, False)
     if not user.is_active:
-        raise EnrolmentError("Dit account is niet actief; inschrijven kan niet.", "not_allowed")
+        raise EnrolmentError(_("Dit account is niet actief; inschrijven kan niet."), "not_allowed")
     if not privileged:
         refusal = rules.person_refusal(activity, user)
         if refusal is None and existing is not None and existing.status == REJECTED:
@@ -250,7 +250,7 @@ def cancel(activity: Activity, user: User, *, now: datetime | None = None) -> En
     activity = _locked(activity, now)
     enrolment = queries.enrolment_for(user.id, activity.id)
     if enrolment is None:
-        raise EnrolmentError("Je bent niet ingeschreven voor deze activiteit.", "not_enrolled")
+        raise EnrolmentError(_("Je bent niet ingeschreven voor deze activiteit."), "not_enrolled")
     if enrolment.status == CANCELLED:
         return enrolment
     _check_cancellable(enrolment, activity, now, deadline_binds=True)
@@ -362,7 +362,7 @@ def _holds_offer(enrolment: Enrolment, now: datetime) -> bool:
 
 def _require_coordinator(actor: User) -> None:
     if actor is None or not actor.is_coordinator:
-        raise EnrolmentError("Alleen een coördinator kan dit doen.", "forbidden")
+        raise EnrolmentError(_("Alleen een coördinator kan dit doen."), "forbidden")
 
 
 def approve(enrolment: Enrolment, *, actor: User, now: datetime | None = None) -> Enrolment:
@@ -372,7 +372,7 @@ def approve(enrolment: Enrolment, *, actor: User, now: datetime | None = None) -
     activity = _locked(enrolment.activity_id, now)
     enrolment = _fresh(enrolment)
     if enrolment.status != PENDING:
-        raise EnrolmentError("Deze aanvraag wacht niet (meer) op goedkeuring.", "conflict")
+        raise EnrolmentError(_("Deze aanvraag wacht niet (meer) op goedkeuring."), "conflict")
     if rules.status_refusal(activity) is not None:
         raise EnrolmentError(rules.status_refusal(activity) or "", "closed")
     try:
@@ -410,12 +410,12 @@ def reject(
     _require_coordinator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise EnrolmentError("Geef een reden op: de aanvrager krijgt ze te lezen.", "invalid")
+        raise EnrolmentError(_("Geef een reden op: de aanvrager krijgt ze te lezen."), "invalid")
     now = now or utcnow()
     _locked(enrolment.activity_id, now)
     enrolment = _fresh(enrolment)
     if enrolment.status != PENDING:
-        raise EnrolmentError("Deze aanvraag wacht niet (meer) op goedkeuring.", "conflict")
+        raise EnrolmentError(_("Deze aanvraag wacht niet (meer) op goedkeuring."), "conflict")
     enrolment.reason = reason
     _transition(enrolment, REJECTED, "rejected", actor=actor, now=now, note=reason)
     _mail(
@@ -435,9 +435,9 @@ def promote(enrolment: Enrolment, *, actor: User, now: datetime | None = None) -
     activity = _locked(enrolment.activity_id, now)
     enrolment = _fresh(enrolment)
     if enrolment.status != WAITLISTED:
-        raise EnrolmentError("Deze persoon staat niet op de wachtlijst.", "conflict")
+        raise EnrolmentError(_("Deze persoon staat niet op de wachtlijst."), "conflict")
     if not _holds_offer(enrolment, now) and not _has_room(queries.seat_summary(activity)):
-        raise EnrolmentError("Er is geen vrije plaats. Verhoog eerst de capaciteit.", "full")
+        raise EnrolmentError(_("Er is geen vrije plaats. Verhoog eerst de capaciteit."), "full")
     if activity.is_programme:
         _check_module_room(activity, enrolment.user)
     _promote(enrolment, actor=actor, now=now)
@@ -558,7 +558,7 @@ def accept_offer(enrolment: Enrolment, *, actor: User, now: datetime | None = No
                 ),
                 "conflict",
             )
-        raise EnrolmentError("Er staat geen plaats meer voor je klaar.", "conflict")
+        raise EnrolmentError(_("Er staat geen plaats meer voor je klaar."), "conflict")
     if activity.is_programme:
         _check_module_room(activity, enrolment.user)
     _transition(enrolment, CONFIRMED, "offer_accepted", actor=actor, now=now)
@@ -577,7 +577,7 @@ def decline_offer(enrolment: Enrolment, *, actor: User, now: datetime | None = N
     if enrolment.status == CANCELLED:
         return enrolment
     if not _holds_offer(enrolment, now):
-        raise EnrolmentError("Er staat geen plaats meer voor je klaar.", "conflict")
+        raise EnrolmentError(_("Er staat geen plaats meer voor je klaar."), "conflict")
     _cancel(
         enrolment,
         activity,
@@ -851,7 +851,7 @@ def _fresh(enrolment: Enrolment) -> Enrolment:
         .execution_options(populate_existing=True)
     )
     if row is None:
-        raise EnrolmentError("Deze inschrijving bestaat niet.", "not_found")
+        raise EnrolmentError(_("Deze inschrijving bestaat niet."), "not_found")
     return row
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -251,11 +252,13 @@ def input_from_policy(policy: LearningPolicy) -> PolicyInput:
 
 def _validate(data: PolicyInput, *, today: date, ignore_id: int | None = None) -> None:
     if not data.name.strip():
-        raise PolicyError("Geef de versie een naam.", field="name")
+        raise PolicyError(_("Geef de versie een naam."), field="name")
     if data.valid_from <= today:
         raise PolicyError(
-            "Een nieuwe versie gaat ten vroegste morgen in: wat al begonnen is, blijft onder "
-            "de versie waaronder het startte.",
+            _(
+                "Een nieuwe versie gaat ten vroegste morgen in: wat al begonnen is, blijft onder "
+                "de versie waaronder het startte."
+            ),
             field="valid_from",
         )
     clash = db.session.scalar(
@@ -263,16 +266,20 @@ def _validate(data: PolicyInput, *, today: date, ignore_id: int | None = None) -
     )
     if clash is not None and clash.id != ignore_id:
         raise PolicyError(
-            f"Er is al een versie die op die dag ingaat ({clash.name}).", field="valid_from"
+            _("Er is al een versie die op die dag ingaat (%(name)s).", name=clash.name),
+            field="valid_from",
         )
     if not 0 <= data.yearly_hours_target <= 1000:
         raise PolicyError(
-            "Het jaarlijkse urendoel ligt tussen 0 en 1000 uur.", field="yearly_hours_target"
+            _("Het jaarlijkse urendoel ligt tussen 0 en 1000 uur."), field="yearly_hours_target"
         )
     for rule in data.rules:
         if not 0 <= rule.min_attendance_pct <= 100:
             raise PolicyError(
-                f"De minimale aanwezigheid voor {KIND_LABELS[rule.kind]} ligt tussen 0 en 100 %.",
+                _(
+                    "De minimale aanwezigheid voor %(kind)s ligt tussen 0 en 100 %%.",
+                    kind=_(KIND_LABELS[rule.kind]),
+                ),
                 field=f"{rule.kind.value}_min_attendance_pct",
             )
 
@@ -338,7 +345,7 @@ def update_version(
     today = today or today_local()
     if not is_editable(policy, today):
         raise PolicyError(
-            "Deze versie is al van kracht en kan niet meer wijzigen. Maak een nieuwe versie.",
+            _("Deze versie is al van kracht en kan niet meer wijzigen. Maak een nieuwe versie."),
             code=409,
         )
     _validate(data, today=today, ignore_id=policy.id)
@@ -359,7 +366,9 @@ def delete_version(
 ) -> None:
     today = today or today_local()
     if not is_editable(policy, today):
-        raise PolicyError("Deze versie is al van kracht en kan niet verwijderd worden.", code=409)
+        raise PolicyError(
+            _("Deze versie is al van kracht en kan niet verwijderd worden."), code=409
+        )
     audit.record(
         "policy.version_deleted",
         actor=actor,

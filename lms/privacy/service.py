@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -441,13 +442,13 @@ def erasure_preview(user: User, *, now: datetime | None = None) -> ErasurePrevie
 def erase_user(user: User, *, actor: User, now: datetime | None = None) -> ErasureResult:
     """Erase ``user``'s personal data on their request (see the module docstring)."""
     if actor is None or not actor.is_coordinator:
-        raise PrivacyError("Alleen een coördinator kan iemands gegevens wissen.", 403)
+        raise PrivacyError(_("Alleen een coördinator kan iemands gegevens wissen."), 403)
     if user.id == actor.id:
         raise PrivacyError(
-            "Je kan je eigen account niet wissen. Vraag het aan een andere coördinator."
+            _("Je kan je eigen account niet wissen. Vraag het aan een andere coördinator.")
         )
     if user.erased_at is not None:
-        raise PrivacyError("De gegevens van deze persoon zijn al gewist.")
+        raise PrivacyError(_("De gegevens van deze persoon zijn al gewist."))
     now = now or utcnow()
     result = ErasureResult(user_id=user.id)
     old_name, old_email = user.name, user.email

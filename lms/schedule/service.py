@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from lms.audit import record
@@ -128,22 +129,25 @@ def _validate(activity: Activity, data: SessionData, *, ignore: ActivitySession 
     if data.starts_at.tzinfo is None or data.ends_at.tzinfo is None:
         raise ValueError("session times must be aware datetimes")
     if data.ends_at <= data.starts_at:
-        raise ScheduleError("Het einde moet na het begin liggen.", field="end_time")
+        raise ScheduleError(_("Het einde moet na het begin liggen."), field="end_time")
     if (data.ends_at - data.starts_at).total_seconds() > MAX_SESSION_HOURS * 3600:
         raise ScheduleError(
-            f"Een sessie duurt hoogstens {MAX_SESSION_HOURS} uur. Controleer datum en uren.",
+            _(
+                "Een sessie duurt hoogstens %(hours)s uur. Controleer datum en uren.",
+                hours=MAX_SESSION_HOURS,
+            ),
             field="end_time",
         )
     if len(data.location) > 300:
-        raise ScheduleError("De locatie is te lang (hoogstens 300 tekens).", field="location")
+        raise ScheduleError(_("De locatie is te lang (hoogstens 300 tekens)."), field="location")
     if len(data.title) > 200:
-        raise ScheduleError("De titel is te lang (hoogstens 200 tekens).", field="title")
+        raise ScheduleError(_("De titel is te lang (hoogstens 200 tekens)."), field="title")
     if data.online_url:
         if len(data.online_url) > 500:
-            raise ScheduleError("De link is te lang (hoogstens 500 tekens).", field="online_url")
+            raise ScheduleError(_("De link is te lang (hoogstens 500 tekens)."), field="online_url")
         if not data.online_url.startswith(("https://", "http://")):
             raise ScheduleError(
-                "De onlinelink moet beginnen met https:// (of http://).", field="online_url"
+                _("De onlinelink moet beginnen met https:// (of http://)."), field="online_url"
             )
     query = select(ActivitySession).where(
         ActivitySession.activity_id == activity.id,
@@ -156,8 +160,11 @@ def _validate(activity: Activity, data: SessionData, *, ignore: ActivitySession 
     clash = db.session.scalars(query.order_by(ActivitySession.starts_at).limit(1)).first()
     if clash is not None:
         raise ScheduleError(
-            "Deze sessie overlapt met een andere sessie van deze activiteit ("
-            f"{format_period(clash.starts_at, clash.ends_at)}). Kies een ander tijdstip.",
+            _(
+                "Deze sessie overlapt met een andere sessie van deze activiteit "
+                "(%(period)s). Kies een ander tijdstip.",
+                period=format_period(clash.starts_at, clash.ends_at),
+            ),
             code="overlap",
             field="start_time",
         )
@@ -218,7 +225,7 @@ def update_session(
     data = data.cleaned()
     if session.is_cancelled:
         raise ScheduleError(
-            "Deze sessie is geannuleerd. Zet ze eerst terug voor je ze wijzigt.",
+            _("Deze sessie is geannuleerd. Zet ze eerst terug voor je ze wijzigt."),
             code="cancelled",
         )
     activity = session.activity
@@ -243,8 +250,10 @@ def update_session(
         return result
     if result.rescheduled and has_attendance(session):
         raise ScheduleError(
-            "Voor deze sessie zijn al aanwezigheden geregistreerd; het tijdstip kan niet "
-            "meer wijzigen. Plaats en titel kun je nog aanpassen.",
+            _(
+                "Voor deze sessie zijn al aanwezigheden geregistreerd; het tijdstip kan niet "
+                "meer wijzigen. Plaats en titel kun je nog aanpassen."
+            ),
             code="has_attendance",
             field="start_time",
         )
@@ -338,11 +347,13 @@ def cancel_session(
     now = now or utcnow()
     reason = " ".join((reason or "").split())[:500]
     if session.is_cancelled:
-        raise ScheduleError("Deze sessie is al geannuleerd.", code="cancelled")
+        raise ScheduleError(_("Deze sessie is al geannuleerd."), code="cancelled")
     if has_attendance(session):
         raise ScheduleError(
-            "Voor deze sessie zijn al aanwezigheden geregistreerd; ze kan niet meer "
-            "geannuleerd worden.",
+            _(
+                "Voor deze sessie zijn al aanwezigheden geregistreerd; ze kan niet meer "
+                "geannuleerd worden."
+            ),
             code="has_attendance",
         )
     activity = session.activity
@@ -377,7 +388,7 @@ def reinstate_session(
     """Undo a cancellation (when it does not overlap another session); returns mails queued."""
     now = now or utcnow()
     if not session.is_cancelled:
-        raise ScheduleError("Deze sessie is niet geannuleerd.", code="invalid")
+        raise ScheduleError(_("Deze sessie is niet geannuleerd."), code="invalid")
     activity = session.activity
     _lock_activity(activity)
     _validate(
