@@ -15,6 +15,15 @@ from config import BASE_DIR
 LANGUAGE_COOKIE = "lang"
 
 
+def N_(message: str) -> str:  # noqa: N802 (the customary name of this gettext marker)
+    """Marks a Dutch label for extraction (``pybabel extract -k N_``) and returns it as is.
+
+    Labels of statuses, kinds and roles are defined when the models are imported, outside
+    any request; they are translated where they are shown (``_(activity.kind.label)``).
+    """
+    return message
+
+
 def select_locale() -> str:
     """The person's choice, else the cookie, else Dutch; Dutch outside a request (CLI, mail)."""
     from flask import current_app, has_request_context

@@ -12,6 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -105,7 +106,7 @@ class CatalogueFilterForm(FlaskForm):
     def prepare(self, themes: list[Theme], months: list[date]) -> None:
         """Fill the choices (themes from the database, months from today on)."""
         self.soort.choices = [SelectChoice("", _l("Alle soorten"))] + [
-            SelectChoice(kind.value, kind.label.capitalize()) for kind in CATALOGUE_KINDS
+            SelectChoice(kind.value, gettext(kind.label).capitalize()) for kind in CATALOGUE_KINDS
         ]
         self.thema.choices = [SelectChoice("", _l("Alle thema's"))] + [
             SelectChoice(t.slug, t.name) for t in themes

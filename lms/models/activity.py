@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.i18n import N_
 from lms.models.base import db, str_enum, utcnow
 from lms.models.user import User
 
@@ -37,12 +38,12 @@ class ActivityKind(enum.StrEnum):
 
 
 KIND_LABELS = {
-    ActivityKind.PROGRAMME: "beroepsopleiding",
-    ActivityKind.COURSE: "cursus",
-    ActivityKind.LECTURE: "lezing",
-    ActivityKind.INTERVISION: "intervisie",
-    ActivityKind.PRACTICE_GROUP: "praktijkgroep",
-    ActivityKind.CUSTOM: "leeractiviteit op maat",
+    ActivityKind.PROGRAMME: N_("beroepsopleiding"),
+    ActivityKind.COURSE: N_("cursus"),
+    ActivityKind.LECTURE: N_("lezing"),
+    ActivityKind.INTERVISION: N_("intervisie"),
+    ActivityKind.PRACTICE_GROUP: N_("praktijkgroep"),
+    ActivityKind.CUSTOM: N_("leeractiviteit op maat"),
 }
 
 #: Kinds whose enrolment needs a coordinator's approval unless the activity says otherwise.
@@ -58,10 +59,10 @@ class ActivityStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "draft": "ontwerp",
-            "published": "gepubliceerd",
-            "cancelled": "geannuleerd",
-            "archived": "gearchiveerd",
+            "draft": N_("ontwerp"),
+            "published": N_("gepubliceerd"),
+            "cancelled": N_("geannuleerd"),
+            "archived": N_("gearchiveerd"),
         }[self.value]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.i18n import N_
 from lms.models.activity import ActivitySession
 from lms.models.base import db, str_enum, utcnow
 from lms.models.user import User
@@ -25,10 +26,10 @@ class AttendanceStatus(enum.StrEnum):
 
 
 ATTENDANCE_LABELS = {
-    AttendanceStatus.PRESENT: "aanwezig",
-    AttendanceStatus.ABSENT: "afwezig",
-    AttendanceStatus.EXCUSED: "verontschuldigd",
-    AttendanceStatus.PARTIAL: "deels aanwezig",
+    AttendanceStatus.PRESENT: N_("aanwezig"),
+    AttendanceStatus.ABSENT: N_("afwezig"),
+    AttendanceStatus.EXCUSED: N_("verontschuldigd"),
+    AttendanceStatus.PARTIAL: N_("deels aanwezig"),
 }
 
 

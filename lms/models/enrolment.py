@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.i18n import N_
 from lms.models.activity import Activity
 from lms.models.base import db, str_enum, utcnow
 from lms.models.user import User
@@ -26,11 +27,11 @@ class EnrolmentStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    EnrolmentStatus.PENDING: "aangevraagd",
-    EnrolmentStatus.CONFIRMED: "ingeschreven",
-    EnrolmentStatus.WAITLISTED: "wachtlijst",
-    EnrolmentStatus.CANCELLED: "geannuleerd",
-    EnrolmentStatus.REJECTED: "niet aanvaard",
+    EnrolmentStatus.PENDING: N_("aangevraagd"),
+    EnrolmentStatus.CONFIRMED: N_("ingeschreven"),
+    EnrolmentStatus.WAITLISTED: N_("wachtlijst"),
+    EnrolmentStatus.CANCELLED: N_("geannuleerd"),
+    EnrolmentStatus.REJECTED: N_("niet aanvaard"),
 }
 
 #: Statuses that hold or claim a place; a person has at most one row per activity anyway.

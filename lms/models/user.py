@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lms.i18n import N_
 from lms.models.base import db, str_enum, utcnow
 
 
@@ -24,10 +25,10 @@ class Role(enum.StrEnum):
 
 
 ROLE_LABELS = {
-    Role.PARTICIPANT: "deelnemer",
-    Role.TRAINER: "lesgever",
-    Role.COORDINATOR: "coördinator",
-    Role.ORGANISATION_CONTACT: "contactpersoon organisatie",
+    Role.PARTICIPANT: N_("deelnemer"),
+    Role.TRAINER: N_("lesgever"),
+    Role.COORDINATOR: N_("coördinator"),
+    Role.ORGANISATION_CONTACT: N_("contactpersoon organisatie"),
 }
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from lms.i18n import N_
 from lms.models import AttendanceStatus, HoursCredit
 
 HOURS_QUANTUM = Decimal("0.01")
@@ -45,9 +46,9 @@ class State(enum.StrEnum):
 
 
 STATE_LABELS = {
-    State.ELIGIBLE: "geslaagd",
-    State.POSSIBLE: "nog haalbaar",
-    State.IMPOSSIBLE: "niet meer haalbaar",
+    State.ELIGIBLE: N_("geslaagd"),
+    State.POSSIBLE: N_("nog haalbaar"),
+    State.IMPOSSIBLE: N_("niet meer haalbaar"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
@@ -75,10 +76,10 @@ class ActivityReportForm(PeriodForm):
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.soort.choices = [SelectChoice("", _l("Alle soorten"))] + [
-            SelectChoice(k.value, k.label.capitalize()) for k in ActivityKind
+            SelectChoice(k.value, gettext(k.label).capitalize()) for k in ActivityKind
         ]
         self.status.choices = [SelectChoice("", _l("Alle behalve ontwerp"))] + [
-            SelectChoice(s.value, s.label.capitalize()) for s in ActivityStatus
+            SelectChoice(s.value, gettext(s.label).capitalize()) for s in ActivityStatus
         ]
         self.volgorde.choices = [
             SelectChoice(key, label.capitalize()) for key, label in ORDERS.items()

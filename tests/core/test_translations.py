@@ -1,6 +1,6 @@
 """The English translation is complete: every Dutch string of the code and templates has one.
 
-The extraction is the one of the README (``pybabel extract -F babel.cfg -k _l``), done in
+The extraction is the one of the README (``pybabel extract -F babel.cfg -k _l -k N_``), done in
 process; a string added without translation fails here with its source location, so the
 English interface never shows a stray Dutch sentence.
 """
@@ -31,7 +31,14 @@ def _method_map() -> list[tuple[str, str]]:
 
 def _source_messages() -> dict[str, str]:
     """msgid → first source location, as ``pybabel extract`` finds them."""
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "_l": None,
+        "lazy_gettext": None,
+        "N_": None,  # lms.i18n.N_: labels translated where they are shown
+    }
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=_method_map(), keywords=keywords
