@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 10
@@ -70,25 +71,27 @@ def _variants(lowered: str) -> set[str]:
 
 
 def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
-    """Why this password is refused, in Dutch; empty when it is fine."""
+    """Why this password is refused, in the reader's language; empty when it is fine."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Kies een wachtwoord van minstens {MIN_LENGTH} tekens.")
+        problems.append(_("Kies een wachtwoord van minstens %(n)s tekens.", n=MIN_LENGTH))
     lowered = password.lower()
     variants = {v for v in _variants(lowered) if v}
     if variants & common_passwords():
         problems.append(
-            "Dit wachtwoord is te bekend: het (of het woord erin) staat in lijsten die "
-            "aanvallers eerst proberen. Kies een zin van enkele woorden die niet bij elkaar "
-            "horen."
+            _(
+                "Dit wachtwoord is te bekend: het (of het woord erin) staat in lijsten die "
+                "aanvallers eerst proberen. Kies een zin van enkele woorden die niet bij elkaar "
+                "horen."
+            )
         )
     elif len(set(lowered)) <= 3:
-        problems.append("Dit wachtwoord herhaalt te weinig verschillende tekens.")
+        problems.append(_("Dit wachtwoord herhaalt te weinig verschillende tekens."))
     local_part = email.split("@", 1)[0].lower()
     if local_part and len(local_part) >= 4 and local_part in lowered:
-        problems.append("Gebruik je e-mailadres niet in je wachtwoord.")
+        problems.append(_("Gebruik je e-mailadres niet in je wachtwoord."))
     elif _is_own_name(variants, name):
-        problems.append("Gebruik je naam niet als wachtwoord.")
+        problems.append(_("Gebruik je naam niet als wachtwoord."))
     return problems
 
 
