@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "lms.cli.remind",
     "lms.cli.certificates",
     "lms.cli.purge",
+    "lms.cli.themes",
 )
 
 
