@@ -18,6 +18,7 @@ Figures only, never asserted.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import statistics
@@ -130,6 +131,7 @@ def _run(url: str) -> None:
             .order_by(Certificate.user_id)
         )
         client = app.test_client()
+        logging.getLogger("lms.request").setLevel(logging.WARNING)  # a line per request here
         path = f"/certificates/{holder_code}.pdf"
         first, repeated = [], []
         for _ in range(SAMPLES):
