@@ -604,3 +604,16 @@ class ImportForm(FlaskForm):
             raise ValidationError(_l("Kies een CSV-bestand."))
         if not data.filename.lower().endswith((".csv", ".txt")):
             raise ValidationError(_l("Kies een CSV-bestand (.csv)."))
+
+
+class ThemeForm(FlaskForm):
+    """A theme's name: to add one (the slug follows from it) or to rename one (the slug stays)."""
+
+    name = StringField(
+        _l("Naam"),
+        validators=[InputRequired(_l("Vul de naam van het thema in."))],
+        description=_l(
+            "Hoogstens 120 tekens; elk thema heeft een eigen naam (hoofdletters tellen niet)."
+        ),
+    )
+    submit = SubmitField(_l("Bewaren"))

@@ -1,4 +1,5 @@
-"""The coordinators' pages (``/admin/…``): dashboard, offer, enrolments, mail, audit, users.
+"""The coordinators' pages (``/admin/…``): dashboard, offer, enrolments, mail, audit, users,
+themes.
 
 Every view of this blueprint is for coordinators only: :func:`_coordinators_only` runs
 before each of them (anonymous → login, anyone else → 403), so no view can forget it.
@@ -63,5 +64,6 @@ from lms.admin import (  # noqa: E402
     views_enrolments,  # noqa: F401
     views_mail,  # noqa: F401
     views_offer,  # noqa: F401
+    views_themes,  # noqa: F401
     views_users,  # noqa: F401
 )

@@ -11,7 +11,7 @@ from lms.models import MailStatus, Role
 
 
 @pytest.fixture
-def objects(create_activity, create_user, coordinator, participant):
+def objects(create_activity, create_user, create_theme, coordinator, participant):
     activity = create_activity(capacity=5, title="Straathoekwerk")
     person = participant()
     enrolment, _ = service.enrol(activity, person)
@@ -33,6 +33,7 @@ def objects(create_activity, create_user, coordinator, participant):
         "enrolment_id": enrolment.id,
         "mail_id": mail.id,
         "user_id": person.id,
+        "theme_id": create_theme("Wonen").id,
     }
 
 

@@ -21,7 +21,8 @@ People (the matrix's columns, in this order)::
 Activities: A (T's course: S1 is over, S2 runs now, S3 next week, S4 cancelled, S5 later
 and nothing recorded yet), B (U's course, S1 runs now), E (open, not started), F (one seat,
 offered to the waiting list), G (an intervision group: requests need approval), H (a
-draft that T will run). Also a failed mail to P and a planned learning policy version.
+draft that T will run). Also a failed mail to P, a planned learning policy version, and the
+theme "Wonen" (``{theme}``) that B is filed under.
 
 Restoring: every statement a request runs is watched; the tables it wrote to (and, after
 a DELETE, the tables whose foreign keys point at them, for cascades the database does on
@@ -43,6 +44,7 @@ from werkzeug.security import generate_password_hash
 from lms.accounts import service as accounts
 from lms.accounts.tokens import create_api_token
 from lms.activities import service as activities
+from lms.admin import themes
 from lms.attendance import service as attendance
 from lms.attendance.service import Mark
 from lms.calendar.tokens import ensure_feed_token
@@ -192,12 +194,15 @@ def build_world(app) -> World:
             (5 * DAY, 5 * DAY + 3 * HOUR),
         ),
     )
-    # B: U's course, the same shape (S1 running now, S2 next week); Q is confirmed.
+    # B: U's course, the same shape (S1 running now, S2 next week); Q is confirmed. B is
+    # filed under the theme "Wonen".
+    housing = themes.create_theme("Wonen", actor=C)
     b = _activity(
         "Wonen en huurrecht",
         C,
         capacity=10,
         trainers=[U],
+        themes=[housing],
         sessions=_sessions((-HOUR, 2 * HOUR), (7 * DAY, 7 * DAY + 3 * HOUR)),
     )
     # E: not started yet, open; P is confirmed (P may still cancel).
@@ -368,6 +373,7 @@ def build_world(app) -> World:
         ),
         P_reset=accounts.make_reset_token(P),
         failed_mail=failed.id,
+        theme=housing.id,
         policy_current=current.id,
         policy_planned=planned.id,
         password=TEST_PASSWORD,

@@ -545,6 +545,16 @@ MATRIX: list[Route] = [
     row("POST", "admin.users_import", "/admin/users/import",
                                     "login 403   403   403   403   403   403   200*  login",
         form=lambda w: {"file": _csv_upload()}),
+    row("GET", "admin.themes", "/admin/themes",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("POST", "admin.themes", "/admin/themes",
+                                    "login 403   403   403   403   403   403   302*  login",
+        form=FromPage(name="Armoede en uitsluiting")),
+    row("GET", "admin.theme", "/admin/themes/{theme}",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("POST", "admin.theme", "/admin/themes/{theme}",
+                                    "login 403   403   403   403   403   403   302*  login",
+        form=FromPage(name="Wonen en huisvesting")),
 
     # --- JSON API v1 -------------- ANON  P     Q     T     U     K     L     C     D
     # (a Bearer token each; D's was revoked with the account)
