@@ -7,7 +7,7 @@ is kept on their account and in a cookie (so it also works before logging in).
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, LazyString, gettext
 from flask_login import current_user
 
 from config import BASE_DIR
@@ -22,6 +22,12 @@ def N_(message: str) -> str:  # noqa: N802 (the customary name of this gettext m
     any request; they are translated where they are shown (``_(activity.kind.label)``).
     """
     return message
+
+
+def lazy_capitalized(label: str) -> LazyString:
+    """A :func:`N_` label, translated and capitalised when it is shown: for choices of
+    forms declared at import time (``SelectChoice(kind.value, lazy_capitalized(...))``)."""
+    return LazyString(lambda: gettext(label).capitalize())
 
 
 def select_locale() -> str:

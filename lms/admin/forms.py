@@ -33,6 +33,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from lms.i18n import lazy_capitalized
 from lms.models import KIND_LABELS, ROLE_LABELS, Activity, ActivityKind, Role, SeatRelease
 from lms.schedule.service import SessionData
 from lms.timeutil import local_to_utc, to_local
@@ -329,7 +330,7 @@ class NewActivityForm(ActivityForm):
     )
     kind = SelectField(
         _l("Soort"),
-        choices=[SelectChoice(k.value, KIND_LABELS[k].capitalize()) for k in ActivityKind],
+        choices=[SelectChoice(k.value, lazy_capitalized(KIND_LABELS[k])) for k in ActivityKind],
         validators=[InputRequired(_l("Kies de soort activiteit."))],
     )
     parent_id = SelectField(
@@ -566,7 +567,7 @@ class UserForm(FlaskForm):
     )
     roles = MultiCheckboxField(
         _l("Rollen"),
-        choices=[SelectChoice(r.value, ROLE_LABELS[r].capitalize()) for r in Role],
+        choices=[SelectChoice(r.value, lazy_capitalized(ROLE_LABELS[r])) for r in Role],
         validators=[InputRequired(_l("Kies minstens één rol."))],
     )
     submit = SubmitField(_l("Bewaren"))
