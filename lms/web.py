@@ -30,7 +30,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import timeutil
+from lms import display_dates, timeutil
 from lms.extensions import db
 from lms.models import Role, User
 
@@ -316,11 +316,11 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
 
     _install_template_gettext(app)
     app.jinja_env.filters.update(
-        date=timeutil.format_date,
-        short_date=timeutil.format_short_date,
+        date=display_dates.display_date,
+        short_date=display_dates.display_short_date,
         time=timeutil.format_time,
-        datetime=timeutil.format_datetime,
-        period=timeutil.format_period,
+        datetime=display_dates.display_datetime,
+        period=display_dates.display_period,
         local=timeutil.to_local,
         money=format_money,
     )

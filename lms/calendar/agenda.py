@@ -6,10 +6,11 @@ import calendar as pycalendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from lms.timeutil import BRUSSELS, DAY_NAMES, MONTH_NAMES, to_local
+from lms.display_dates import display_date, display_month, display_weekday
+from lms.timeutil import BRUSSELS, to_local
 
 
 @dataclass
@@ -21,8 +22,8 @@ class Day:
 
     @property
     def label(self) -> str:
-        """``maandag 3 maart 2026`` (for screen readers and the list view)."""
-        return f"{DAY_NAMES[self.day.weekday()]} {self.day.day} {MONTH_NAMES[self.day.month - 1]}"
+        """``maandag 3 maart`` (for screen readers and the list view), in the reader's language."""
+        return display_date(self.day, year=False)
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Month:
 
     @property
     def title(self) -> str:
-        return f"{MONTH_NAMES[self.month - 1]} {self.year}"
+        return display_month(self.year, self.month)
 
     @property
     def days_with_sessions(self) -> list[Day]:
@@ -60,7 +61,11 @@ def is_cancelled(session: Any) -> bool:
     return session.status == "cancelled" or session.activity.status == "cancelled"
 
 
-WEEKDAY_HEADERS = [(name[:2], name) for name in DAY_NAMES]  # ("ma", "maandag"), …
+def weekday_headers() -> list[tuple[str, str]]:
+    """Column headers, Monday first: ``("ma", "maandag")``, … in the reader's language."""
+    monday = date(2024, 1, 1)
+    names = [display_weekday(monday + timedelta(days=offset)) for offset in range(7)]
+    return [(name[:2], name) for name in names]
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

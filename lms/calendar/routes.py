@@ -28,7 +28,7 @@ from wtforms import SubmitField
 
 from lms.access import can_manage_activity
 from lms.calendar import feeds, ics, queries, service
-from lms.calendar.agenda import WEEKDAY_HEADERS, build_month, is_cancelled, month_bounds
+from lms.calendar.agenda import build_month, is_cancelled, month_bounds, weekday_headers
 from lms.extensions import db
 from lms.models import Activity, ActivityStatus, utcnow
 from lms.timeutil import to_local
@@ -176,7 +176,7 @@ def agenda(year: int | None = None, month: int | None = None) -> Any:
     return render_template(
         "calendar/agenda.html",
         view=view,
-        weekdays=WEEKDAY_HEADERS,
+        weekdays=weekday_headers(),
         today=today,
         this_month=(today.year, today.month) == (year, month),
         activity_href=activity_href,

@@ -22,8 +22,8 @@ from wtforms.validators import Length
 from wtforms.widgets import Select, html_params
 
 from lms.catalog.queries import CATALOGUE_KINDS, CatalogueFilters
+from lms.display_dates import display_month
 from lms.models import ActivityKind, Theme
-from lms.timeutil import format_month
 
 MAX_QUERY_LENGTH = 100
 MAX_PAGE = 10_000
@@ -112,7 +112,7 @@ class CatalogueFilterForm(FlaskForm):
             SelectChoice(t.slug, t.name) for t in themes
         ]
         self.maand.choices = [SelectChoice("", _l("Alle maanden"))] + [
-            SelectChoice(f"{m:%Y-%m}", format_month(m.year, m.month).capitalize()) for m in months
+            SelectChoice(f"{m:%Y-%m}", display_month(m.year, m.month).capitalize()) for m in months
         ]
         self.vorm.choices = [SelectChoice("", _l("Online en ter plaatse"))] + [
             SelectChoice(value, label) for value, label in MODES.items()
@@ -153,7 +153,7 @@ class CatalogueFilterForm(FlaskForm):
                 # A month outside the list (a link to a past month): show it as chosen.
                 self.maand.choices.append(
                     SelectChoice(
-                        self.maand.data, format_month(month.year, month.month).capitalize()
+                        self.maand.data, display_month(month.year, month.month).capitalize()
                     )
                 )
 

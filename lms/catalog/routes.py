@@ -20,8 +20,8 @@ from lms.catalog.queries import (
     search_catalogue,
     today_in_brussels,
 )
+from lms.display_dates import display_month
 from lms.models import KIND_LABELS, utcnow
-from lms.timeutil import format_month
 
 bp = Blueprint("catalog", __name__)
 
@@ -92,7 +92,7 @@ def _active_filters(filters: Any, args: dict[str, str], themes: list[Any]) -> li
         "q": lambda: f"‘{filters.text}’",
         "soort": lambda: _(KIND_LABELS[filters.kind]),
         "thema": lambda: next(t.name for t in themes if t.slug == filters.theme),
-        "maand": lambda: format_month(filters.month.year, filters.month.month),
+        "maand": lambda: display_month(filters.month.year, filters.month.month),
         "vorm": lambda: str(MODES[filters.mode]).lower(),
         "vrij": lambda: _("met vrije plaatsen"),
         "afgelopen": lambda: _("ook afgelopen"),

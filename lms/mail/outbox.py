@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
@@ -16,12 +17,17 @@ from lms.models import OutboxMail, User
 
 
 def render_mail(kind: str, context: dict[str, Any]) -> tuple[str, str | None]:
-    """Text and HTML bodies from ``templates/mail/<kind>.txt`` and ``.html`` (optional)."""
-    text = render_template(f"mail/{kind}.txt", **context)
-    try:
-        html = render_template(f"mail/{kind}.html", **context)
-    except TemplateNotFound:
-        html = render_template("mail/_generic.html", body_text=text, **context)
+    """Text and HTML bodies from ``templates/mail/<kind>.txt`` and ``.html`` (optional).
+
+    Always in Dutch, whatever language the person whose action causes the mail reads:
+    the mail is for its recipient (dates through the template filters included).
+    """
+    with force_locale("nl"):
+        text = render_template(f"mail/{kind}.txt", **context)
+        try:
+            html = render_template(f"mail/{kind}.html", **context)
+        except TemplateNotFound:
+            html = render_template("mail/_generic.html", body_text=text, **context)
     return text, html
 
 
