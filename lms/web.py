@@ -60,13 +60,10 @@ NAVIGATION: tuple[tuple[tuple[Role, ...], NavItem], ...] = (
 )
 
 
-def navigation_for(app: Flask, user: Any) -> list[NavItem]:
+def navigation_for(user: Any) -> list[NavItem]:
     authenticated = getattr(user, "is_authenticated", False)
     return [
-        item
-        for roles, item in NAVIGATION
-        if item.endpoint in app.view_functions
-        and (not roles or (authenticated and user.has_role(*roles)))
+        item for roles, item in NAVIGATION if not roles or (authenticated and user.has_role(*roles))
     ]
 
 
@@ -303,13 +300,12 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         if not has_request_context():  # mail rendered by the worker or the CLI
-            return {"has_endpoint": lambda endpoint: endpoint in app.view_functions}
+            return {}
         size = request.cookies.get(FONT_SIZE_COOKIE, "normal")
         return {
-            "nav_items": navigation_for(app, current_user),
+            "nav_items": navigation_for(current_user),
             "font_size": size if size in FONT_SIZES else "normal",
             "font_sizes": FONT_SIZES,
-            "has_endpoint": lambda endpoint: endpoint in app.view_functions,
             "Role": Role,
             "locale": str(get_locale() or "nl"),
         }

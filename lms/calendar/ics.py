@@ -240,17 +240,9 @@ def _address(name: str, email: str) -> vCalAddress:
 
 def activity_url(activity_id: int) -> str:
     """The absolute link to an activity's page (catalogue), for DESCRIPTION and URL."""
-    from flask import current_app
-    from werkzeug.routing import BuildError
-
     from lms.urls import absolute_url
 
-    if "catalog.activity" in current_app.view_functions:
-        try:
-            return absolute_url("catalog.activity", activity_id=activity_id)
-        except BuildError:  # the catalogue names its arguments otherwise: the contract path
-            current_app.logger.warning("catalog.activity does not take activity_id")
-    return f"{current_app.config['LMS_BASE_URL'].rstrip('/')}/activities/{activity_id}"
+    return absolute_url("catalog.activity", activity_id=activity_id)
 
 
 def session_event(

@@ -30,7 +30,6 @@ import secrets
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.orm import lazyload
 
@@ -863,13 +862,10 @@ def mail_sessions(activity: Activity) -> list[tuple[str, Any]]:
     return sorted(items, key=lambda item: item[1].starts_at)
 
 
-def _links(activity: Activity) -> dict[str, str | None]:
-    views = current_app.view_functions
+def _links(activity: Activity) -> dict[str, str]:
     return {
-        "activity_url": absolute_url("catalog.activity", activity_id=activity.id)
-        if "catalog.activity" in views
-        else None,
-        "mine_url": absolute_url("enrolment.mine") if "enrolment.mine" in views else None,
+        "activity_url": absolute_url("catalog.activity", activity_id=activity.id),
+        "mine_url": absolute_url("enrolment.mine"),
     }
 
 

@@ -251,23 +251,3 @@ def _iso_date_filter(value: Any) -> str:
     if not value:
         return ""
     return format_date(date.fromisoformat(str(value)), weekday=False)
-
-
-@bp.app_context_processor
-def _activity_links() -> dict[str, Any]:
-    return {"activity_page_url": activity_page_url}
-
-
-def activity_page_url(activity: Activity) -> str | None:
-    """The public page of an activity (helper A's ``catalog.activity``), if it exists."""
-    from flask import current_app
-    from werkzeug.routing import BuildError
-
-    if "catalog.activity" not in current_app.view_functions:
-        return None
-    for values in ({"activity_id": activity.id}, {"slug": activity.slug}, {"id": activity.id}):
-        try:
-            return url_for("catalog.activity", **values)
-        except BuildError:
-            continue
-    return None

@@ -466,27 +466,12 @@ def _notify(
 
 
 def mail_links(activity: Activity) -> dict[str, str]:
-    """Absolute links the mails may show, for the endpoints that exist."""
-    links = {}
-    for name, endpoint, values in (
-        ("activity", "catalog.activity", {"activity_id": activity.id}),
-        ("enrolments", "enrolment.mine", {}),
-        ("attendance", "attendance.my_attendance", {"activity_id": activity.id}),
-    ):
-        url = optional_url(endpoint, **values)
-        if url:
-            links[name] = url
-    return links
-
-
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """An absolute URL to ``endpoint``, or None while that page does not exist (yet)."""
-    from werkzeug.routing import BuildError
-
-    try:
-        return absolute_url(endpoint, **values)
-    except BuildError:
-        return None
+    """Absolute links the mails show."""
+    return {
+        "activity": absolute_url("catalog.activity", activity_id=activity.id),
+        "enrolments": absolute_url("enrolment.mine"),
+        "attendance": absolute_url("attendance.my_attendance", activity_id=activity.id),
+    }
 
 
 def _plain(value: Any) -> Any:
