@@ -1,0 +1,23 @@
+"""membership (placeholder: filled in by the change that needs it).
+
+Revision ID: t14b10000000
+Revises: t14a10000000
+Create Date: 2026-12-03 09:40:00
+
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "t14b10000000"
+down_revision = "t14a10000000"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
