@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-tools bench lint format install translations migrate demo clean
+.PHONY: run test test-tools bench lint format install translations migrate demo mail clean
 
 # Test tools from the npm registry, installed into the git-ignored tests/.tools/ (never
 # committed): the Nu HTML Checker (run with the machine's Java). Without npm or the
@@ -36,9 +36,20 @@ migrate: install
 demo: migrate
 	$(FLASK) lms demo
 
+# Absolute links (mail, feeds, QR codes) follow the port unless LMS_BASE_URL is set.
+run: export LMS_BASE_URL ?= http://$(HOST):$(PORT)
 run: migrate
 	$(FLASK) lms demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Development mail: a local SMTP catcher on 127.0.0.1:$(MAIL_PORT) (where the development
+# configuration sends) that keeps every message as a file in instance/mail/new/.
+# Send the queue to it with `.venv/bin/flask --app wsgi lms mail send --once`.
+MAIL_PORT ?= 1025
+mail: install
+	mkdir -p instance/mail
+	@echo "Mail caught on 127.0.0.1:$(MAIL_PORT) lands in instance/mail/new/ (Ctrl+C stops)"
+	$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_PORT) -c aiosmtpd.handlers.Mailbox instance/mail
 
 test-tools:
 	@if [ -f $(VNU_PACKAGE) ] && grep -q '"version": "$(VNU_VERSION)"' $(VNU_PACKAGE); then :; \

@@ -99,6 +99,10 @@ class Config:
 class DevelopmentConfig(Config):
     NAME = "development"
     DEBUG = False  # flask run --debug switches the debugger on explicitly
+    #: On a developer's machine mail goes to the local catcher of ``make mail``, never to
+    #: whatever answers on port 25.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
 
 
 class TestingConfig(Config):
