@@ -23,7 +23,8 @@ from lms.slugs import slugify
 
 #: Part of every ETag: bump it when the bytes a feed is built into change shape, so
 #: cached builds from an older release are not served again.
-FORMAT_VERSION = "1"
+#: "2": public feeds no longer carry online meeting links (builds of "1" did).
+FORMAT_VERSION = "2"
 
 PERSONAL_NAME = "SAM Leerplatform – mijn agenda"
 PERSONAL_DESCRIPTION = (
@@ -51,8 +52,15 @@ def _etag(kind: str, ident: str, fingerprint: queries.Fingerprint) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 
-def events(rows: list[queries.NumberedSession]) -> list[ics.SessionEvent]:
-    """Feed rows to events (one URL per activity, built once)."""
+def events(
+    rows: list[queries.NumberedSession], *, with_links: bool = False
+) -> list[ics.SessionEvent]:
+    """Feed rows to events (one URL per activity, built once).
+
+    ``with_links`` only for the personal feed: it holds the owner's confirmed enrolments
+    and the activities they train, whose meeting links they may have. A public feed (and
+    so its shared cache entry) never holds a link.
+    """
     urls: dict[int, str] = {}
     result = []
     for row in rows:
@@ -66,6 +74,7 @@ def events(rows: list[queries.NumberedSession]) -> list[ics.SessionEvent]:
                 position=row.position,
                 total=row.total,
                 url=urls[activity.id],
+                with_links=with_links,
             )
         )
     return result
@@ -96,7 +105,9 @@ def personal(token: str, now: datetime) -> Feed | None:
 
 def build_personal(user_id: int, now: datetime) -> bytes:
     rows = queries.feed_sessions(queries.personal_scope(), queries.personal_params(user_id, now))
-    return ics.feed(events(rows), name=PERSONAL_NAME, description=PERSONAL_DESCRIPTION, now=now)
+    return ics.feed(
+        events(rows, with_links=True), name=PERSONAL_NAME, description=PERSONAL_DESCRIPTION, now=now
+    )
 
 
 # --- One activity ------------------------------------------------------------------------------

@@ -253,8 +253,16 @@ def session_event(
     total: int | None,
     url: str | None = None,
     theme_names: Sequence[str] | None = None,
+    with_links: bool = False,
 ) -> SessionEvent:
-    """The :class:`SessionEvent` of an :class:`~lms.models.ActivitySession` row."""
+    """The :class:`SessionEvent` of an :class:`~lms.models.ActivitySession` row.
+
+    ``with_links``: the online meeting link is written in (LOCATION of an online-only
+    session, DESCRIPTION). Only for people who may join — confirmed participants, the
+    activity's trainers, coordinators (personal feeds, their downloads, invitations);
+    public feeds and anonymous downloads say "Online" instead, so a link never leaks
+    through a feed anyone can fetch.
+    """
     from lms.models import ActivityStatus, SessionStatus
 
     cancelled = (
@@ -274,11 +282,11 @@ def session_event(
             session_title=session.title or "",
             cancelled=cancelled,
         ),
-        location=session.location or session.online_url or "",
+        location=session.location or _online_place(session.online_url or "", with_links),
         description=description_text(
             summary=activity.summary or "",
             location=session.location or "",
-            online_url=session.online_url or "",
+            online_url=(session.online_url or "") if with_links else "",
             activity_url=url,
             cancelled=cancelled,
         ),
@@ -288,6 +296,14 @@ def session_event(
         cancelled=cancelled,
         categories=(activity.kind.label, *theme_names),
     )
+
+
+def _online_place(online_url: str, with_links: bool) -> str:
+    """LOCATION of a session without a place: its link for those who may join, else
+    just "Online" (so the event still says where it happens)."""
+    if not online_url:
+        return ""
+    return online_url if with_links else "Online"
 
 
 def session_positions(sessions: Iterable[Any]) -> dict[int, tuple[int, int]]:
@@ -307,8 +323,9 @@ def session_positions(sessions: Iterable[Any]) -> dict[int, tuple[int, int]]:
     return result
 
 
-def session_events(sessions: Iterable[Any]) -> list[SessionEvent]:
-    """Events for a few loaded sessions (downloads, mail), numbered like the feeds."""
+def session_events(sessions: Iterable[Any], *, with_links: bool = False) -> list[SessionEvent]:
+    """Events for a few loaded sessions (downloads, mail), numbered like the feeds;
+    ``with_links`` as in :func:`session_event`."""
     sessions = list(sessions)
     positions = session_positions(sessions)
     return [
@@ -317,6 +334,7 @@ def session_events(sessions: Iterable[Any]) -> list[SessionEvent]:
             activity=session.activity,
             position=positions.get(session.id, (None, None))[0],
             total=positions.get(session.id, (None, None))[1],
+            with_links=with_links,
         )
         for session in sessions
     ]
@@ -355,8 +373,9 @@ def invitation(sessions: Iterable[Any], attendee: Any, method: str = "REQUEST") 
         email, name = attendee
     else:
         email, name = attendee.email, attendee.name
+    # Invitations go to the person enrolled (confirmed), so they carry the meeting link.
     return scheduling_message(
-        session_events(sessions),
+        session_events(sessions, with_links=True),
         method=method,
         organizer=organizer_address(),
         attendee=(name, email),

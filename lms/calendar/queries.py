@@ -430,6 +430,17 @@ def session_stamp(session_id: int) -> Any:
     ).first()
 
 
+def in_personal_calendar(user_id: int, activity_id: int) -> bool:
+    """The activity is in this person's calendar (confirmed, or trained by them): they may
+    join its sessions, so their downloads carry its meeting links."""
+    return (
+        db.session.scalar(
+            select(A.id).where(A.id == activity_id, personal_activities(user_id)).limit(1)
+        )
+        is not None
+    )
+
+
 def session_with_activity(session_id: int) -> ActivitySession | None:
     """One session with its activity, its themes and its siblings (for numbering)."""
     from sqlalchemy.orm import joinedload

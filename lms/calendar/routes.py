@@ -26,11 +26,11 @@ from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import SubmitField
 
-from lms.access import can_manage_activity
+from lms.access import can_manage_activity, is_trainer_of
 from lms.calendar import feeds, ics, queries, service
 from lms.calendar.agenda import build_month, is_cancelled, month_bounds, weekday_headers
 from lms.extensions import db
-from lms.models import Activity, ActivityStatus, utcnow
+from lms.models import Activity, ActivityStatus, Role, utcnow
 from lms.timeutil import to_local
 
 bp = Blueprint("calendar", __name__)
@@ -94,9 +94,11 @@ def session_download(session_id: int) -> Response:
         activity = db.session.get(Activity, stamp.activity_id)
         if not can_manage_activity(current_user, activity):
             abort(404)
+    with_links = _may_join(stamp.activity_id)
     raw = "|".join(
         [
             feeds.FORMAT_VERSION,
+            "links" if with_links else "public",
             stamp.uid,
             str(stamp.sequence),
             stamp.updated_at.isoformat(),
@@ -110,16 +112,32 @@ def session_download(session_id: int) -> Response:
         response = Response(status=304)
     else:
         session = queries.session_with_activity(session_id)
-        (event,) = ics.session_events([session])
+        (event,) = ics.session_events([session], with_links=with_links)
         response = Response(ics.single(event, now=utcnow()), mimetype=CALENDAR_MIMETYPE)
         filename = ics.download_filename(session.activity.title, session.starts_at)
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.set_etag(etag)
     response.last_modified = stamp.updated_at
-    response.headers["Cache-Control"] = (
-        f"public, max-age={PUBLIC_MAX_AGE}" if public else "private, no-cache"
-    )
+    if public and not with_links:
+        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    else:
+        # Holds a meeting link (or a draft): for this person only, never a shared cache.
+        response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
     return response
+
+
+def _may_join(activity_id: int) -> bool:
+    """The logged-in person may join this activity's sessions online: a coordinator, one
+    of its trainers, or confirmed (the same people whose personal feed shows it)."""
+    if not current_user.is_authenticated:
+        return False
+    if current_user.has_role(Role.COORDINATOR):
+        return True
+    activity = db.session.get(Activity, activity_id)
+    if activity is not None and is_trainer_of(current_user, activity):
+        return True
+    return queries.in_personal_calendar(current_user.id, activity_id)
 
 
 # --- Subscription page ------------------------------------------------------------------------
