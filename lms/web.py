@@ -219,6 +219,11 @@ class IdConverter(IntegerConverter):
         return 0 if isinstance(number, int) and number > self.MAX_ID else number
 
 
+#: The only non-API endpoints a Bearer API token authenticates (the PDF of a certificate,
+#: whose link the API hands out).
+BEARER_PAGE_ENDPOINTS = frozenset({"certificates.pdf"})
+
+
 def init_web(app: Flask, login_manager: LoginManager) -> None:
     init_logging(app)
     # Before any blueprint is registered: every <int:…> rule uses the bounded converter.
@@ -245,6 +250,11 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.request_loader
     def load_user_from_token(req: Any) -> User | None:
+        # An API token opens the API (which reads it itself, lms.api.auth) and the
+        # certificate PDF it links to, nothing else: a leaked token must not open the
+        # pages of a person's account.
+        if req.endpoint not in BEARER_PAGE_ENDPOINTS:
+            return None
         header = req.headers.get("Authorization", "")
         scheme, _sp, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

@@ -78,6 +78,15 @@ class ChangePasswordForm(ResetPasswordForm):
     current_password = PasswordField(
         _l("Huidig wachtwoord"), validators=[DataRequired(_l("Vul je huidige wachtwoord in."))]
     )
+    #: The personal feed link is a secret too: whoever feared for the password may want
+    #: a new link (the old one stops working).
+    renew_feed = BooleanField(
+        _l("Ook mijn agenda-link vernieuwen"),
+        description=_l(
+            "Doe dit als iemand anders je agenda-link kan kennen. De oude link werkt dan niet "
+            "meer; je voegt de nieuwe toe in je agenda-app."
+        ),
+    )
     submit = SubmitField(_l("Wachtwoord wijzigen"))
 
 

@@ -22,8 +22,10 @@ from lms.accounts.forms import (
     ResetPasswordForm,
 )
 from lms.accounts.tokens import create_api_token, revoke_api_token
+from lms.attendance.landing import landing_endpoint
+from lms.calendar.service import rotate_feed_token
 from lms.extensions import db, limiter
-from lms.models import ApiToken
+from lms.models import ApiToken, utcnow
 from lms.redirects import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -51,13 +53,22 @@ def login() -> Any:
             service.record_login(user)
             db.session.commit()
             flash(f"Welkom, {user.first_name}.", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+            return redirect(safe_next(request.args.get("next")) or _first_page(user))
         form.password.errors.append("E-mailadres of wachtwoord klopt niet.")
     return render_template("accounts/login.html", form=form)
 
 
+def _first_page(user: Any) -> str:
+    """A trainer lands on today's session (or Mijn sessies); everyone else on the home page."""
+    target = landing_endpoint(user, utcnow())
+    return url_for(target[0], **target[1]) if target else url_for("core.index")
+
+
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        service.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("Je bent afgemeld."), "info")
     return redirect(url_for("core.index"))
@@ -178,9 +189,21 @@ def change_password() -> Any:
             db.session.rollback()
             getattr(form, exc.field or "password").errors.append(str(exc))
         else:
+            user = current_user._get_current_object()
+            if form.renew_feed.data:
+                rotate_feed_token(user, actor=user)
             db.session.commit()
-            login_user(current_user._get_current_object())  # keep this session, end the others
+            login_user(user)  # keep this session, end the others
             flash(_("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld."), "success")
+            if form.renew_feed.data:
+                flash(
+                    _(
+                        "Je agenda-link is vernieuwd. Voeg de nieuwe link toe in je agenda-app "
+                        "en verwijder het oude abonnement."
+                    ),
+                    "info",
+                )
+                return redirect(url_for("calendar.subscription"))
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 

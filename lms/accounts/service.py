@@ -121,6 +121,14 @@ def set_password(user: User, new: str, *, actor: User | None) -> None:
     )
 
 
+def end_all_sessions(user: User) -> None:
+    """Logging out ends every session of this person, on every device, remember-me
+    cookies included: both carry ``User.get_id()`` (id and ``session_version``), and the
+    user loader of :mod:`lms.web` refuses a stale version. So a cookie copied before the
+    logout opens nothing afterwards."""
+    user.session_version += 1
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
