@@ -2,7 +2,9 @@
 
 Coordinators and the activity's trainers only. ``PUT`` sets the attendance of the people
 it lists (confirmed participants, by email); people it does not list keep what they have.
-A session that has not started answers 409.
+A session that has not started answers 409, unless every record is ``excused`` (absence
+reported in advance). A change behind an issued certificate needs a ``reason`` (409
+``reason_required`` without one); the certificate then goes on the coordinators' to-do list.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def _body(session: ActivitySession) -> dict[str, Any]:
                 "status": entry.attendance.status.value if entry.attendance else None,
                 "minutes": entry.attendance.minutes if entry.attendance else None,
                 "source": entry.attendance.source if entry.attendance else None,
+                "remark": entry.attendance.remark if entry.attendance else None,
                 "recorded_at": iso(entry.attendance.recorded_at) if entry.attendance else None,
             }
             for entry in card.entries
@@ -72,8 +75,16 @@ def put_attendance(session_id: int) -> Any:
     records = data.get("records")
     if not isinstance(records, list):
         api_error(422, "Verwacht ‘records’: een lijst van {email, status, minutes}.")
+    reason = data.get("reason", "")
+    if not isinstance(reason, str):
+        api_error(422, "‘reason’ moet tekst zijn: waarom de aanwezigheid gecorrigeerd wordt.")
+    statuses = [
+        item.get("status")
+        for item in records
+        if isinstance(item, dict) and item.get("status") in STATUSES
+    ]
     try:
-        service.ensure_can_take(session)
+        service.ensure_can_take(session, statuses=statuses)
     except AttendanceError as error:
         api_error(409, error.message, code=error.code)
 
@@ -92,36 +103,53 @@ def put_attendance(session_id: int) -> Any:
         minutes = item.get("minutes")
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)):
             api_error(422, f"{where}: minutes moet een geheel getal zijn.")
+        remark = item.get("remark")
+        if remark is not None and not isinstance(remark, str):
+            api_error(422, f"{where}: remark moet tekst zijn.")
         user = by_email.get(email)
         if user is None:
             api_error(
                 422,
                 f"{where}: {email} is geen bevestigde deelnemer van deze activiteit.",
             )
-        marks.append(Mark(user.id, AttendanceStatus(status), minutes))
+        marks.append(Mark(user.id, AttendanceStatus(status), minutes, remark))
     try:
-        result = service.record_attendance(session, marks, actor=current_api_user(), source="api")
+        result = service.record_attendance(
+            session, marks, actor=current_api_user(), source="api", correction_reason=reason
+        )
     except AttendanceError as error:
         db.session.rollback()
-        api_error(409 if error.code in ("not_started", "cancelled") else 422, error.message)
+        conflict = error.code in ("not_started", "cancelled", "reason_required")
+        api_error(409 if conflict else 422, error.message, code=error.code)
     db.session.commit()
     session = queries.load_session(session_id)
     if session is None:  # pragma: no cover (deleted in between)
         abort(404)
     body = _body(session)
-    body.update(created=result.created, corrected=result.corrected, unchanged=result.unchanged)
+    body.update(
+        created=result.created,
+        corrected=result.corrected,
+        unchanged=result.unchanged,
+        certificates_to_review=[c.code for c in result.certificates_flagged],
+    )
     return body
 
 
 _RECORD = {
     "type": "object",
     "required": ["email", "name", "status", "minutes", "source", "recorded_at"],
+    # remark: optional, so older clients' expectations hold
     "properties": {
         "email": {"type": "string"},
         "name": {"type": "string"},
         "status": {"type": "string", "enum": STATUSES, "nullable": True},
         "minutes": {"type": "integer", "nullable": True},
-        "source": {"type": "string", "enum": ["trainer", "checkin", "api"], "nullable": True},
+        "source": {
+            "type": "string",
+            "enum": ["trainer", "checkin", "api", "participant"],
+            "nullable": True,
+        },
+        "remark": {"type": "string", "nullable": True},
         "recorded_at": {"type": "string", "format": "date-time", "nullable": True},
     },
 }
@@ -159,7 +187,12 @@ document(
                 "(op e-mailadres); wie niet in de lijst staat, houdt wat geregistreerd is. "
                 "`minutes` is verplicht bij `partial` (1 tot de duur van de sessie in "
                 "minuten) en wordt anders genegeerd. Elke wijziging blijft bewaard in de "
-                "geschiedenis. Alles of niets: één fout weigert de hele aanvraag.",
+                "geschiedenis. Alles of niets: één fout weigert de hele aanvraag. Voor een "
+                "sessie die nog niet begonnen is, kan alleen `excused` (vooraf verontschuldigd); "
+                "elke andere status geeft 409. Wie al een attest heeft voor deze activiteit "
+                "(of haar opleiding), krijgt een correctie alleen met `reason`: anders 409 "
+                "met code `reason_required`; met reden komt het attest op de takenlijst van "
+                "de coördinatoren (`certificates_to_review`).",
                 "operationId": "putSessionAttendance",
                 "security": [{"bearer": []}],
                 "parameters": _PARAMS,
@@ -173,7 +206,11 @@ document(
                     "401": error_response("Geen geldige sleutel"),
                     "403": error_response("Geen lesgever van deze activiteit of coördinator"),
                     "404": error_response("Onbekende sessie"),
-                    "409": error_response("De sessie is nog niet begonnen of is geannuleerd"),
+                    "409": error_response(
+                        "De sessie is nog niet begonnen (andere status dan excused), is "
+                        "geannuleerd, of een correctie achter een uitgereikt attest mist "
+                        "`reason`"
+                    ),
                     "415": error_response("Geen JSON"),
                     "422": error_response(
                         "Ongeldige gegevens (status, minuten, geen bevestigde deelnemer)"
@@ -187,6 +224,11 @@ document(
             "type": "object",
             "required": ["records"],
             "properties": {
+                "reason": {
+                    "type": "string",
+                    "description": "Waarom de aanwezigheid gecorrigeerd wordt; verplicht "
+                    "wanneer een uitgereikt attest geraakt wordt.",
+                },
                 "records": {
                     "type": "array",
                     "items": {
@@ -196,9 +238,10 @@ document(
                             "email": {"type": "string"},
                             "status": {"type": "string", "enum": STATUSES},
                             "minutes": {"type": "integer", "minimum": 1, "nullable": True},
+                            "remark": {"type": "string", "nullable": True},
                         },
                     },
-                }
+                },
             },
         },
         "AttendanceRecord": _RECORD,
@@ -235,6 +278,10 @@ document(
                         "created": {"type": "integer"},
                         "corrected": {"type": "integer"},
                         "unchanged": {"type": "integer"},
+                        "certificates_to_review": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                        },
                     },
                 },
             ]

@@ -21,6 +21,7 @@ from lms.models import (
     Attendance,
     AttendanceChange,
     AttendanceStatus,
+    Certificate,
     Enrolment,
     EnrolmentStatus,
     SessionStatus,
@@ -112,6 +113,44 @@ def records_for_sessions(session_ids: Iterable[int]) -> dict[tuple[int, int], At
         (a.session_id, a.user_id): a
         for a in db.session.scalars(select(Attendance).where(Attendance.session_id.in_(ids)))
     }
+
+
+# --- Certificates behind attendance -----------------------------------------------------------
+
+
+def issued_certificates_affected(
+    session_id: int | ActivitySession, user_ids: Iterable[int] | None = None
+) -> list[Certificate]:
+    """Valid certificates that a change of this session's attendance would contradict.
+
+    A session counts for its own activity and, for a programme module, for the programme's
+    diploma; so the valid certificates of both, of the people concerned (everyone when
+    ``user_ids`` is None), with their holder. The attendance page warns with this before
+    saving, and :func:`lms.attendance.service.record_attendance` asks for a reason of
+    correction when it is not empty. Two queries. ``session_id`` may be the session itself.
+    """
+    if isinstance(session_id, ActivitySession):
+        session_id = session_id.id
+    row = db.session.execute(
+        select(ActivitySession.activity_id, Activity.parent_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(ActivitySession.id == session_id)
+    ).first()
+    if row is None:
+        return []
+    activity_ids = [row[0]] + ([row[1]] if row[1] is not None else [])
+    query = (
+        select(Certificate)
+        .where(Certificate.activity_id.in_(activity_ids), Certificate.revoked_at.is_(None))
+        .options(joinedload(Certificate.user))
+        .order_by(Certificate.id)
+    )
+    if user_ids is not None:
+        wanted = sorted(set(user_ids))
+        if not wanted:
+            return []
+        query = query.where(Certificate.user_id.in_(wanted))
+    return list(db.session.scalars(query))
 
 
 # --- One session ---------------------------------------------------------------------------

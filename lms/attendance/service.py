@@ -6,6 +6,12 @@ with a Dutch message.
 
 - Attendance is taken for confirmed participants only, from the session's start on (not
   for a session that has not begun, nor for a cancelled one), and can be corrected later.
+  One exception: ``excused`` may be recorded in advance ("ik kan niet komen" arrives days
+  before), by staff or by the participant (:func:`report_absence`), until the session starts.
+- A record may carry a remark; a correction may carry a reason, kept in the history. When
+  the change touches a valid certificate (of the activity, or of its programme), the reason
+  is required and the certificate goes on the coordinators' to-do list
+  (``Certificate.review_since``) to be kept or revoked and reissued.
 - Every change keeps the old value, the new one, who and when, and where it came from
   (``trainer``, ``checkin``, ``api``); a correction also leaves ``attendance.corrected``
   in the audit log.
@@ -15,13 +21,14 @@ with a Dutch message.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.attendance import checkin
+from lms.attendance import checkin, queries
 from lms.attendance.queries import is_confirmed_participant
 from lms.audit import record
 from lms.enrolment.queries import confirmed_participants
@@ -31,20 +38,25 @@ from lms.models import (
     Attendance,
     AttendanceChange,
     AttendanceStatus,
+    Certificate,
     SessionStatus,
     User,
     utcnow,
 )
 from lms.timeutil import format_date, format_period, format_time
 
-SOURCES = ("trainer", "checkin", "api")
+SOURCES = ("trainer", "checkin", "api", "participant")
+#: The longest remark or reason kept.
+TEXT_LIMIT = 500
 
 
 class AttendanceError(Exception):
     """A rule refused the change; ``message`` is Dutch and meant for the person.
 
     ``code``: ``not_started``, ``cancelled``, ``not_enrolled``, ``invalid``,
-    ``checkin_not_open``, ``checkin_closed``, ``bad_code``. ``field`` names the form field.
+    ``checkin_not_open``, ``checkin_closed``, ``bad_code``, ``reason_required`` (a change
+    behind an issued certificate without a reason), ``started`` (an absence reported after
+    the start). ``field`` names the form field.
     """
 
     def __init__(self, message: str, code: str = "invalid", field: str | None = None) -> None:
@@ -61,6 +73,8 @@ class Mark:
     user_id: int
     status: AttendanceStatus
     minutes: int | None = None
+    #: A remark for this record; None keeps the record's remark (or the call's ``remark``).
+    remark: str | None = None
 
 
 @dataclass
@@ -69,6 +83,8 @@ class RecordResult:
     corrected: int = 0
     unchanged: int = 0
     records: list[Attendance] = field(default_factory=list)
+    #: Valid certificates this change contradicted; now on the coordinators' to-do list.
+    certificates_flagged: list = field(default_factory=list)
 
     @property
     def changed(self) -> int:
@@ -78,9 +94,21 @@ class RecordResult:
 # --- When -------------------------------------------------------------------------------
 
 
-def ensure_can_take(session: ActivitySession, now: datetime | None = None) -> None:
-    """Refuse a cancelled session and one that has not started yet."""
+def ensure_can_take(
+    session: ActivitySession,
+    now: datetime | None = None,
+    *,
+    statuses: Iterable[AttendanceStatus] = (),
+) -> None:
+    """Refuse a cancelled session and one that has not started yet.
+
+    Before the start only ``excused`` may be recorded: pass the ``statuses`` that are
+    about to be recorded; when every one is excused, a future session is accepted.
+    """
     now = now or utcnow()
+    wanted = {AttendanceStatus(s) for s in statuses}
+    if wanted and wanted <= {AttendanceStatus.EXCUSED} and not session.is_cancelled:
+        return
     if session.is_cancelled:
         raise AttendanceError(
             _("Deze sessie is geannuleerd; er worden geen aanwezigheden voor geregistreerd."),
@@ -154,15 +182,22 @@ def record_attendance(
     actor: User | None,
     source: str = "trainer",
     now: datetime | None = None,
+    remark: str = "",
+    correction_reason: str = "",
 ) -> RecordResult:
     """Record (or correct) the attendance of confirmed participants of the session.
 
     Everything is checked before anything is written: one bad mark refuses them all.
+    ``remark`` is set on every changed record whose mark has no remark of its own;
+    ``correction_reason`` is kept with every correction, and is required (code
+    ``reason_required``) when a change touches a valid certificate.
     """
     now = now or utcnow()
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    ensure_can_take(session, now)
+    ensure_can_take(session, now, statuses=[m.status for m in marks])
+    remark = _clean(remark)
+    correction_reason = _clean(correction_reason)
     participants = {u.id: u for u in confirmed_participants(session.activity_id)}
     checked: dict[int, Mark] = {}
     for mark in marks:
@@ -190,10 +225,42 @@ def record_attendance(
             .options(_no_eager_changes())
         )
     }
+
+    def wanted_remark(mark: Mark, attendance: Attendance | None) -> str:
+        if mark.remark is not None:
+            return _clean(mark.remark)
+        if remark:
+            return remark
+        return attendance.remark if attendance is not None else ""
+
+    changing = [
+        user_id
+        for user_id, mark in checked.items()
+        if (a := existing.get(user_id)) is None
+        or (a.status, a.minutes, a.remark) != (mark.status, mark.minutes, wanted_remark(mark, a))
+    ]
+    affected = [
+        c
+        for c in queries.issued_certificates_affected(session.id, changing)
+        if _changes_value(existing.get(c.user_id), checked[c.user_id])
+    ]
+    if affected and not correction_reason:
+        names = ", ".join(sorted({c.user.name for c in affected if c.user is not None}))
+        raise AttendanceError(
+            _(
+                "Voor %(names)s is al een attest uitgereikt. Geef een reden voor deze "
+                "correctie; het attest komt dan op de takenlijst van de coördinatoren.",
+                names=names,
+            ),
+            code="reason_required",
+            field="correction_reason",
+        )
+
     result = RecordResult()
     corrections = []
     for user_id, mark in checked.items():
         attendance = existing.get(user_id)
+        new_remark = wanted_remark(mark, attendance)
         if attendance is None:
             attendance = Attendance(
                 session_id=session.id,
@@ -203,11 +270,18 @@ def record_attendance(
                 recorded_by_id=actor.id if actor else None,
                 recorded_at=now,
                 source=source,
+                remark=new_remark,
             )
             db.session.add(attendance)
-            _log_change(attendance, None, None, mark, actor, source, now)
+            _log_change(
+                attendance, None, None, mark, actor, source, now, remark=new_remark, reason=""
+            )
             result.created += 1
-        elif (attendance.status, attendance.minutes) == (mark.status, mark.minutes):
+        elif (attendance.status, attendance.minutes, attendance.remark) == (
+            mark.status,
+            mark.minutes,
+            new_remark,
+        ):
             result.unchanged += 1
         else:
             old_status, old_minutes = attendance.status, attendance.minutes
@@ -216,10 +290,25 @@ def record_attendance(
             attendance.recorded_by_id = actor.id if actor else None
             attendance.recorded_at = now
             attendance.source = source
-            _log_change(attendance, old_status, old_minutes, mark, actor, source, now)
-            corrections.append((participants[user_id], old_status, old_minutes, mark))
+            attendance.remark = new_remark
+            _log_change(
+                attendance,
+                old_status,
+                old_minutes,
+                mark,
+                actor,
+                source,
+                now,
+                remark=new_remark,
+                reason=correction_reason,
+            )
+            if (old_status, old_minutes) != (mark.status, mark.minutes):
+                corrections.append((participants[user_id], old_status, old_minutes, mark))
             result.corrected += 1
         result.records.append(attendance)
+    for certificate in affected:
+        _flag_certificate(certificate, correction_reason, actor=actor, now=now)
+    result.certificates_flagged = affected
     db.session.flush()
 
     activity = session.activity
@@ -250,6 +339,7 @@ def record_attendance(
             old_minutes=old_minutes,
             new_status=mark.status.value,
             new_minutes=mark.minutes,
+            reason=correction_reason,
         )
     if result.changed:
         # Learning policy (issue 6): warn, once, whoever can no longer reach the certificate.
@@ -273,6 +363,9 @@ def _log_change(
     actor: User | None,
     source: str,
     now: datetime,
+    *,
+    remark: str = "",
+    reason: str = "",
 ) -> None:
     db.session.add(
         AttendanceChange(
@@ -284,7 +377,39 @@ def _log_change(
             changed_by_id=actor.id if actor else None,
             changed_at=now,
             source=source,
+            remark=remark,
+            reason=reason,
         )
+    )
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())[:TEXT_LIMIT]
+
+
+def _changes_value(attendance: Attendance | None, mark: Mark) -> bool:
+    """Whether recording ``mark`` changes what counts (a remark alone does not)."""
+    if attendance is None:
+        return True
+    return (attendance.status, attendance.minutes) != (mark.status, mark.minutes)
+
+
+def _flag_certificate(
+    certificate: Certificate, reason: str, *, actor: User | None, now: datetime
+) -> None:
+    """Put a certificate whose attendance changed on the coordinators' to-do list."""
+    certificate.review_since = now
+    certificate.review_reason = reason
+    snapshot = certificate.snapshot or {}
+    record(
+        "certificate.review_needed",
+        actor=actor,
+        subject_user=certificate.user,
+        activity=certificate.activity,
+        summary=f"Aanwezigheid gewijzigd na het uitreiken van attest {certificate.code} "
+        f"({snapshot.get('holder_name')}, {snapshot.get('activity_title')}): {reason}",
+        code=certificate.code,
+        reason=reason,
     )
 
 
@@ -294,6 +419,86 @@ def _label(status: AttendanceStatus | None, minutes: int | None) -> str:
     if status == AttendanceStatus.PARTIAL:
         return f"deels aanwezig ({minutes} min)"
     return status.label
+
+
+# --- Absence reported in advance --------------------------------------------------------------
+
+
+def report_absence(
+    session: ActivitySession, user: User, reason: str, *, now: datetime | None = None
+) -> Attendance:
+    """A participant reports they cannot come: ``excused`` with their reason as remark.
+
+    Possible until the session starts, for a confirmed participant of a session that was
+    not cancelled. The record is an ordinary one (source ``participant``): trainers see it
+    on their list and may change it once the session runs. The caller commits.
+    """
+    now = now or utcnow()
+    reason = _clean(reason)
+    if not reason:
+        raise AttendanceError(
+            _("Laat weten waarom je niet kunt komen."), code="invalid", field="reason"
+        )
+    if session.is_cancelled:
+        raise AttendanceError(
+            _("Deze sessie is geannuleerd; je hoeft je niet af te melden."), code="cancelled"
+        )
+    if now >= session.starts_at:
+        raise AttendanceError(
+            _("Deze sessie is al begonnen; afmelden kan alleen vooraf. Spreek de lesgever aan."),
+            code="started",
+        )
+    if not is_confirmed_participant(user.id, session.activity_id):
+        raise AttendanceError(
+            _("Je bent niet ingeschreven voor deze activiteit."), code="not_enrolled"
+        )
+    attendance = db.session.scalar(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.user_id == user.id)
+    )
+    mark = Mark(user.id, AttendanceStatus.EXCUSED, None, reason)
+    if attendance is None:
+        attendance = Attendance(
+            session_id=session.id,
+            user_id=user.id,
+            status=AttendanceStatus.EXCUSED,
+            minutes=None,
+            recorded_by_id=user.id,
+            recorded_at=now,
+            source="participant",
+            remark=reason,
+        )
+        db.session.add(attendance)
+        _log_change(attendance, None, None, mark, user, "participant", now, remark=reason)
+    else:
+        _log_change(
+            attendance,
+            attendance.status,
+            attendance.minutes,
+            mark,
+            user,
+            "participant",
+            now,
+            remark=reason,
+        )
+        attendance.status = AttendanceStatus.EXCUSED
+        attendance.minutes = None
+        attendance.recorded_by_id = user.id
+        attendance.recorded_at = now
+        attendance.source = "participant"
+        attendance.remark = reason
+    db.session.flush()
+    activity = session.activity
+    record(
+        "attendance.absence_reported",
+        actor=user,
+        subject_user=user,
+        activity=activity,
+        summary=f"{user.name} meldde zich af voor ‘{activity.title}’ "
+        f"({format_period(session.starts_at, session.ends_at)}): {reason}",
+        session_id=session.id,
+        reason=reason,
+    )
+    return attendance
 
 
 # --- Self check-in --------------------------------------------------------------------------

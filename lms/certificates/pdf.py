@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import segno
@@ -85,6 +86,39 @@ def _hours(value: Any) -> str:
     from lms.policy.evaluation import format_hours
 
     return format_hours(Decimal(str(value or 0)))
+
+
+def _pct(value: Any) -> str:
+    """A snapshot percentage in Dutch, by the one rounding rule (half-up, one decimal)."""
+    from lms.policy.evaluation import format_pct
+
+    return format_pct(Decimal(str(value)), locale="nl_BE")
+
+
+def rule_lines(snapshot: dict[str, Any]) -> list[str]:
+    """The rule that decided, as the PDF states it (always Dutch, like the document).
+
+    ``Vereist: 80 % aanwezigheid (eigen regel van deze activiteit)``, whether excused
+    absence counted, which hours are credited, and the holder's own percentage. Snapshots
+    made before the rule was kept (``version`` 1) state the threshold and credit only.
+    """
+    rule = snapshot.get("rule") or {}
+    required = rule.get("min_attendance_pct", snapshot.get("required_pct"))
+    credit = rule.get("hours_credit", snapshot.get("hours_credit"))
+    lines = []
+    if required is not None:
+        own = " (eigen regel van deze activiteit)" if rule.get("source") == "activity" else ""
+        lines.append(f"Vereist: {_pct(required)} % aanwezigheid{own}")
+    if "excused_counts" in rule:
+        lines.append(
+            "verontschuldigde afwezigheid telt mee"
+            if rule["excused_counts"]
+            else "verontschuldigde afwezigheid telt niet mee"
+        )
+    lines.append(("nominale uren" if credit == "nominal" else "gevolgde uren") + " erkend")
+    if snapshot.get("attended_pct") is not None:
+        lines.append(f"behaald: {_pct(snapshot['attended_pct'])} %")
+    return lines
 
 
 def _fit(text: str, font: str, size: float, width: float, minimum: float) -> float:
@@ -284,12 +318,10 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
     for line in policy_lines:
         canvas.drawString(58, line_y, line)
         line_y -= 11
-    credit = "nominale uren" if snapshot.get("hours_credit") == "nominal" else "gevolgde uren"
-    if snapshot.get("required_pct") is not None and document != "diploma":
-        canvas.drawString(
-            58, line_y, f"Vereist: {snapshot['required_pct']} % aanwezigheid; {credit} erkend"
-        )
-        line_y -= 11
+    if document != "diploma":
+        for line in simpleSplit("; ".join(rule_lines(snapshot)), sans, 8.5, 270):
+            canvas.drawString(58, line_y, line)
+            line_y -= 11
     canvas.drawString(58, line_y, snapshot.get("issuer", ""))
 
     _seal(canvas, 385, base + 30, bold, document)

@@ -12,7 +12,14 @@ themes, policy version, issue date, verification URL); its PDF is made from that
 alone, so later changes to the activity, the person or the policy never change it.
 
 Bulk issuing skips people whose certificate was revoked: revoking is a deliberate act, and
-re-issuing after a correction is a deliberate act too (:func:`reissue`).
+re-issuing after a correction is a deliberate act too (:func:`reissue`). It reports the
+people whose result still waits for attendance (``incomplete``) by name, so the nightly run
+never skips them silently.
+
+When attendance changes behind a valid certificate, the attendance service marks it
+(``review_since``); a coordinator then keeps it with a note (:func:`keep_after_review`) or
+revokes and reissues it (:func:`reissue`, or :func:`revoke` when the person no longer
+qualifies).
 """
 
 from __future__ import annotations
@@ -37,13 +44,14 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.policy.evaluation import State, format_hours
+from lms.policy.evaluation import State, format_hours, rounded_pct
 from lms.policy.progress import Progress, activity_progress
 from lms.policy.service import activity_end, activity_first_start
 from lms.timeutil import to_local
 
 ISSUER = "SAM, steunpunt voor sociaal werk en samenlevingsopbouw"
-SNAPSHOT_VERSION = 1
+#: 2: the snapshot states the rule that decided (``rule``) and the holder's percentage.
+SNAPSHOT_VERSION = 2
 
 
 class CertificateError(Exception):
@@ -66,6 +74,8 @@ class IssueResult:
     revoked: int = 0
     #: Participants who are not eligible.
     not_eligible: int = 0
+    #: Participants whose result waits for attendance (sessions not recorded).
+    incomplete: list[User] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -78,6 +88,12 @@ class IssueResult:
             parts.append(f"{self.revoked} met een ingetrokken attest overgeslagen")
         if self.not_eligible:
             parts.append(f"{self.not_eligible} voldoet (nog) niet aan het leerbeleid")
+        if self.incomplete:
+            names = ", ".join(u.name for u in self.incomplete)
+            parts.append(
+                f"{len(self.incomplete)} wacht op aanwezigheden van niet geregistreerde "
+                f"sessies ({names})"
+            )
         return ", ".join(parts) + "."
 
 
@@ -177,9 +193,42 @@ def build_snapshot(item: Progress, *, code: str, now: datetime) -> dict[str, Any
         "policy_name": item.rule.policy_name,
         "policy_valid_from": item.rule.policy_valid_from.isoformat(),
         "required_pct": item.rule.min_attendance_pct,
+        "rule": rule_snapshot(item),
+        "attended_pct": (
+            None
+            if activity.is_programme or not item.decision.planned_minutes
+            else str(rounded_pct(item.decision.counted_pct))
+        ),
         "issued_on": to_local(now).date().isoformat(),
         "verify_url": absolute_url("certificates.verify", code=code),
     }
+
+
+def rule_snapshot(item: Progress) -> dict[str, Any]:
+    """The rule that decided, whatever its source (the kind's rule in the policy version,
+    or the activity's own override), for the activity or, for a diploma, each module."""
+
+    def one(rule) -> dict[str, Any]:
+        return {
+            "min_attendance_pct": rule.min_attendance_pct,
+            "excused_counts": rule.excused_counts,
+            "hours_credit": rule.hours_credit.value,
+            "nominal_hours": _json_number(rule.nominal_hours)
+            if rule.nominal_hours is not None
+            else None,
+            "overridden": list(rule.overridden),
+            "source": "activity" if rule.overridden else "policy",
+        }
+
+    data = one(item.rule)
+    if item.activity.is_programme and item.module_rules:
+        data["modules"] = [
+            {"title": title, **one(rule)}
+            for (title, _decision), rule in zip(
+                item.decision.modules, item.module_rules, strict=False
+            )
+        ]
+    return data
 
 
 def _unused_code() -> str:
@@ -227,7 +276,7 @@ def _create(
         kind="certificate_issued",
         to=item.user,
         subject=f"Je {document} voor {item.activity.title}",
-        context={
+        facts={
             "snapshot": snapshot,
             "hours": format_hours(Decimal(str(snapshot["hours"]))),
             "pdf_url": absolute_url("certificates.pdf", code=code),
@@ -280,7 +329,9 @@ def issue_for_activity(
     _check_can_issue(loaded, now)
     result = IssueResult(activity=loaded)
     for item in progress:
-        if item.state != State.ELIGIBLE:
+        if item.state == State.INCOMPLETE:
+            result.incomplete.append(item.user)
+        elif item.state != State.ELIGIBLE:
             result.not_eligible += 1
         elif item.certificate is not None:
             result.already += 1
@@ -351,6 +402,42 @@ def reissue(
     return new
 
 
+def keep_after_review(
+    certificate: Certificate,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime | None = None,
+) -> Certificate:
+    """Keep a certificate whose attendance changed after issuing: the coordinator judged
+    it still right. Takes it off the to-do list, with the reason in the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError(
+            _("Geef een reden op waarom het attest blijft gelden."), code=422, field="reason"
+        )
+    if certificate.revoked_at is not None:
+        raise CertificateError(_("Dit attest is al ingetrokken."))
+    if certificate.review_since is None:
+        raise CertificateError(_("Dit attest staat niet op de takenlijst."))
+    certificate.review_since = None
+    snapshot = certificate.snapshot
+    audit.record(
+        "certificate.kept",
+        actor=actor,
+        subject_user=certificate.user,
+        activity=certificate.activity,
+        summary=f"Attest {certificate.code} van {snapshot.get('holder_name')} voor "
+        f"{snapshot.get('activity_title')} blijft geldig na een correctie van de "
+        f"aanwezigheden: {reason[:2000]}",
+        code=certificate.code,
+        reason=reason[:2000],
+        correction=certificate.review_reason,
+    )
+    db.session.flush()
+    return certificate
+
+
 def revoke(
     certificate: Certificate,
     *,
@@ -388,7 +475,7 @@ def revoke(
             kind="certificate_revoked",
             to=holder,
             subject=f"Je attest voor {snapshot.get('activity_title')} is ingetrokken",
-            context={"snapshot": snapshot, "reason": reason, "revoked_at": now},
+            facts={"snapshot": snapshot, "reason": reason, "revoked_at": now},
             dedup_key=f"certificate-revoked:{certificate.code}",
         )
     db.session.flush()

@@ -1,7 +1,9 @@
 """``lms remind``: queue reminders for sessions starting within the next day (for cron).
 
 Also passes on waiting-list offers that ran out (the enrolment feature's
-``expire_offers``), so one cron line keeps both moving.
+``expire_offers``), and mails each trainer, once, the day after a session ended without
+complete attendance (:func:`lms.attendance.todo.queue_trainer_reminders`), so one cron line
+keeps all of it moving.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import timedelta
 import click
 from sqlalchemy.exc import IntegrityError
 
+from lms.attendance.todo import queue_trainer_reminders
 from lms.cli import lms_group
 from lms.extensions import db
 from lms.schedule.reminders import queue_reminders
@@ -52,8 +55,10 @@ def remind(hours: int) -> None:
         click.echo(f"Verlopen aanbiedingen van een vrijgekomen plaats: {expired}")
 
     for attempt in range(1, ATTEMPTS + 1):
-        report = queue_reminders(within=timedelta(hours=hours))
         try:
+            report = queue_reminders(within=timedelta(hours=hours))
+            # Queueing looks for earlier rows, which flushes: a clash may surface here too.
+            missing = queue_trainer_reminders()
             db.session.commit()
         except IntegrityError:
             # Another run queued some of the same reminders at the same moment; its rows
@@ -74,4 +79,15 @@ def remind(hours: int) -> None:
         f"Herinneringen: {report.queued} nieuw in de wachtrij, {report.skipped} al eerder "
         f"klaargezet, voor {len(report.sessions)} "
         f"{'sessie' if len(report.sessions) == 1 else 'sessies'} in de komende {hours} uur."
+    )
+    for item, queued in missing:
+        session = item.session
+        click.echo(
+            f"- aanwezigheden ontbreken: {format_datetime(session.starts_at)}: "
+            f"{session.activity.title} — {item.missing} van {item.total} niet geregistreerd, "
+            f"{queued} {'lesgever' if queued == 1 else 'lesgevers'} nu herinnerd"
+        )
+    click.echo(
+        f"Herinneringen aan lesgevers over ontbrekende aanwezigheden: "
+        f"{sum(q for _item, q in missing)} nieuw in de wachtrij."
     )

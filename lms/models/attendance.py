@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.i18n import N_
@@ -47,8 +47,10 @@ class Attendance(db.Model):
     minutes: Mapped[int | None]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: trainer, checkin or api.
+    #: trainer, checkin, api or participant (an absence reported in advance).
     source: Mapped[str] = mapped_column(String(20), default="trainer", server_default="trainer")
+    #: A remark with the record (e.g. why someone is excused), shown to staff.
+    remark: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     session: Mapped[ActivitySession] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -73,6 +75,10 @@ class AttendanceChange(db.Model):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     source: Mapped[str] = mapped_column(String(20), default="trainer", server_default="trainer")
+    #: The record's remark as it was set by this change.
+    remark: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Why a recorded value was changed (required when an issued certificate is affected).
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     attendance: Mapped[Attendance] = relationship(back_populates="changes")
     changed_by: Mapped[User | None] = relationship()

@@ -44,6 +44,11 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Set when attendance behind this certificate changed after it was issued: it is on
+    #: the coordinators' to-do list until one keeps it (with a note) or revokes it.
+    review_since: Mapped[datetime | None]
+    #: Why the attendance changed (the correction's reason), shown on the to-do list.
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Rendered from the snapshot on first download, then served as is.
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
@@ -53,3 +58,7 @@ class Certificate(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def needs_review(self) -> bool:
+        return self.review_since is not None and self.revoked_at is None

@@ -14,7 +14,14 @@ The semantics (CONTRACT.md, "The default learning policy"):
   absent nothing, excused nothing unless the rule says excused absence counts;
 * ``eligible``: the attended minutes reach the rule's share of the base;
   ``possible``: they would, if every session without a record yet is attended;
-  ``impossible``: not even then.
+  ``impossible``: not even then;
+  ``incomplete``: the activity is over (its last session ended) and the result still
+  depends on sessions nobody recorded. Once an activity is over nobody is ``possible``:
+  the result is decided (eligible or impossible) or waits for attendance (incomplete).
+
+Reasons are sentences for people, through gettext (the reader's language), with
+percentages rounded half-up to one decimal by :func:`format_pct` (the one rounding rule
+of pages, PDFs and the API: :func:`rounded_pct`).
 
 A programme (beroepsopleiding) is judged by :func:`evaluate_programme`: its diploma needs
 every module passed under the module's own rule.
@@ -29,6 +36,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+
 from lms.i18n import N_
 from lms.models import AttendanceStatus, HoursCredit
 
@@ -39,6 +50,8 @@ class State(enum.StrEnum):
     ELIGIBLE = "eligible"
     POSSIBLE = "possible"
     IMPOSSIBLE = "impossible"
+    #: The activity is over, but sessions were not recorded: the result waits for them.
+    INCOMPLETE = "incomplete"
 
     @property
     def label(self) -> str:
@@ -49,6 +62,7 @@ STATE_LABELS = {
     State.ELIGIBLE: N_("geslaagd"),
     State.POSSIBLE: N_("nog haalbaar"),
     State.IMPOSSIBLE: N_("niet meer haalbaar"),
+    State.INCOMPLETE: N_("wacht op aanwezigheden"),
 }
 
 
@@ -176,25 +190,48 @@ def percentage(part: int, whole: int) -> float:
     return 0.0 if whole <= 0 else part * 100 / whole
 
 
-def format_pct(value: float) -> str:
-    """``75``, ``66,6``: whole numbers as such, else one decimal, rounded *down*.
+PCT_QUANTUM = Decimal("0.1")
 
-    Rounding down means 79.96 % is shown as ``79,9`` and never as the ``80`` it did not reach.
+
+def rounded_pct(value: float | Decimal | int) -> Decimal:
+    """The one rounding rule for percentages: half-up to one decimal (2/3 is 66.7).
+
+    Pages (:func:`format_pct`), certificate PDFs and the API all go through it, so a
+    percentage never reads differently in two places.
     """
-    tenths = math.floor(value * 10 + 1e-9)
-    if tenths % 10 == 0:
-        return str(tenths // 10)
-    return f"{tenths // 10},{tenths % 10}"
+    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    return exact.quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def pct_number(part: int, whole: int) -> float:
+    """``part`` of ``whole`` as a JSON number, rounded by :func:`rounded_pct`."""
+    if whole <= 0:
+        return 0.0
+    exact = Decimal(part) * 100 / Decimal(whole)
+    return float(rounded_pct(exact))
+
+
+def _locale_name() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else "nl_BE"
+
+
+def format_pct(value: float | Decimal | int, locale: str | None = None) -> str:
+    """``75``, ``66,7`` (``66.7`` in English): whole numbers as such, else one decimal.
+
+    Rounded half-up by :func:`rounded_pct` first (Babel itself would round half-even).
+    """
+    return format_decimal(rounded_pct(value), format="#,##0.#", locale=locale or _locale_name())
 
 
 def format_duration(minutes: int) -> str:
     """``2 u 30 min``, ``3 u``, ``45 min``."""
     hours, rest = divmod(max(minutes, 0), 60)
     if hours and rest:
-        return f"{hours} u {rest} min"
+        return _("%(hours)d u %(minutes)d min", hours=hours, minutes=rest)
     if hours:
-        return f"{hours} u"
-    return f"{rest} min"
+        return _("%(hours)d u", hours=hours)
+    return _("%(minutes)d min", minutes=rest)
 
 
 def format_hours(value: Decimal | float | int) -> str:
@@ -203,10 +240,6 @@ def format_hours(value: Decimal | float | int) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",")
-
-
-def _sessions_word(n: int) -> str:
-    return "sessie" if n == 1 else "sessies"
 
 
 # --- The evaluation ------------------------------------------------------------------------
@@ -221,8 +254,10 @@ def evaluate(
 ) -> Decision:
     """Judge one person's attendance at one activity under ``rule``.
 
-    ``now`` only refines the wording of the open sessions ("nog te gaan" versus "nog niet
-    geregistreerd"); the decision itself does not depend on the clock.
+    ``now`` decides whether the activity is over (every session not cancelled has ended):
+    then a result that unrecorded sessions could still change is ``incomplete`` instead of
+    ``possible``. Without ``now`` nothing is considered over. ``now`` also refines the
+    wording of the open sessions ("nog te gaan" versus "nog niet geregistreerd").
     """
     records = {a.session_id: a for a in attendance}
     outcomes: list[SessionOutcome] = []
@@ -245,12 +280,13 @@ def evaluate(
     reachable = counted + sum(o.session.minutes for o in active if o.is_open)
     pct = rule.min_attendance_pct
 
+    over = bool(active) and now is not None and all(o.session.ends_at <= now for o in active)
     if planned <= 0:
         state = State.POSSIBLE
     elif counted * 100 >= planned * pct:
         state = State.ELIGIBLE
     elif reachable * 100 >= planned * pct:
-        state = State.POSSIBLE
+        state = State.INCOMPLETE if over else State.POSSIBLE
     else:
         state = State.IMPOSSIBLE
 
@@ -286,7 +322,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
     pct = decision.required_pct
 
     if not active:
-        reasons.append("Er zijn (nog) geen sessies gepland.")
+        reasons.append(_("Er zijn (nog) geen sessies gepland."))
         if cancelled:
             reasons.append(_cancelled_reason(cancelled))
         return replace(decision, reasons=tuple(reasons))
@@ -298,80 +334,149 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
         or (o.status == AttendanceStatus.EXCUSED and rule.excused_counts)
     ]
     reasons.append(
-        f"{len(full)} van {len(active)} {_sessions_word(len(active))} aanwezig "
-        f"({format_pct(decision.counted_pct)} %), {pct} % vereist"
+        ngettext(
+            "%(present)d van %(num)d sessie aanwezig (%(pct)s %%), %(required)s %% vereist",
+            "%(present)d van %(num)d sessies aanwezig (%(pct)s %%), %(required)s %% vereist",
+            len(active),
+            present=len(full),
+            pct=format_pct(decision.counted_pct),
+            required=pct,
+        )
     )
 
     partial = [o for o in active if o.status == AttendanceStatus.PARTIAL]
     if partial:
-        minutes = sum(o.present_minutes for o in partial)
-        of = sum(o.session.minutes for o in partial)
         reasons.append(
-            f"{len(partial)} {_sessions_word(len(partial))} deels aanwezig "
-            f"({minutes} van {of} minuten)"
+            ngettext(
+                "%(num)d sessie deels aanwezig (%(minutes)s van %(of)s minuten)",
+                "%(num)d sessies deels aanwezig (%(minutes)s van %(of)s minuten)",
+                len(partial),
+                minutes=sum(o.present_minutes for o in partial),
+                of=sum(o.session.minutes for o in partial),
+            )
         )
     excused = [o for o in active if o.status == AttendanceStatus.EXCUSED]
     if excused:
-        verb = "telt" if len(excused) == 1 else "tellen"
-        how = "mee als aanwezig" if rule.excused_counts else "niet mee als aanwezig"
-        reasons.append(
-            f"{len(excused)} {_sessions_word(len(excused))} verontschuldigd: {verb} {how} "
-            "volgens het leerbeleid"
-        )
+        if rule.excused_counts:
+            reasons.append(
+                ngettext(
+                    "%(num)d sessie verontschuldigd: telt mee als aanwezig volgens het leerbeleid",
+                    "%(num)d sessies verontschuldigd: tellen mee als aanwezig volgens het "
+                    "leerbeleid",
+                    len(excused),
+                )
+            )
+        else:
+            reasons.append(
+                ngettext(
+                    "%(num)d sessie verontschuldigd: telt niet mee als aanwezig volgens het "
+                    "leerbeleid",
+                    "%(num)d sessies verontschuldigd: tellen niet mee als aanwezig volgens het "
+                    "leerbeleid",
+                    len(excused),
+                )
+            )
     absent = [o for o in active if o.status == AttendanceStatus.ABSENT]
     if absent:
-        reasons.append(f"{len(absent)} {_sessions_word(len(absent))} afwezig")
+        reasons.append(ngettext("%(num)d sessie afwezig", "%(num)d sessies afwezig", len(absent)))
     if cancelled:
         reasons.append(_cancelled_reason(cancelled))
 
     open_ = [o for o in active if o.is_open]
+    if decision.state == State.INCOMPLETE:
+        reasons.append(
+            ngettext(
+                "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessie is nog "
+                "niet geregistreerd (%(sessions)s)",
+                "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessies zijn "
+                "nog niet geregistreerd (%(sessions)s)",
+                len(open_),
+                sessions=", ".join(session_name(o.session) for o in open_),
+            )
+        )
+        return replace(decision, reasons=tuple(reasons))
     if open_:
         if now is None:
-            reasons.append(f"nog {len(open_)} {_sessions_word(len(open_))} zonder registratie")
+            reasons.append(
+                ngettext(
+                    "nog %(num)d sessie zonder registratie",
+                    "nog %(num)d sessies zonder registratie",
+                    len(open_),
+                )
+            )
         else:
             future = sum(1 for o in open_ if o.session.starts_at > now)
             unrecorded = len(open_) - future
             if future:
-                reasons.append(f"nog {future} {_sessions_word(future)} te gaan")
+                reasons.append(
+                    ngettext("nog %(num)d sessie te gaan", "nog %(num)d sessies te gaan", future)
+                )
             if unrecorded:
                 reasons.append(
-                    f"{unrecorded} voorbije {_sessions_word(unrecorded)} nog niet geregistreerd"
+                    ngettext(
+                        "%(num)d voorbije sessie nog niet geregistreerd",
+                        "%(num)d voorbije sessies nog niet geregistreerd",
+                        unrecorded,
+                    )
                 )
 
     if decision.state == State.ELIGIBLE:
         reasons.append(
-            f"Voldaan: {format_duration(decision.counted_minutes)} van de vereiste "
-            f"{format_duration(decision.required_minutes)} aanwezig"
+            _(
+                "Voldaan: %(counted)s van de vereiste %(required)s aanwezig",
+                counted=format_duration(decision.counted_minutes),
+                required=format_duration(decision.required_minutes),
+            )
         )
     elif decision.state == State.POSSIBLE:
         reasons.append(
-            f"Nog haalbaar: nog {format_duration(decision.missing_minutes)} aanwezigheid nodig "
-            f"in de resterende sessies"
+            _(
+                "Nog haalbaar: nog %(missing)s aanwezigheid nodig in de resterende sessies",
+                missing=format_duration(decision.missing_minutes),
+            )
         )
     elif open_:
         reasons.append(
-            f"Niet meer haalbaar: ook met aanwezigheid op alle resterende sessies wordt het "
-            f"hoogstens {format_pct(decision.reachable_pct)} %"
+            _(
+                "Niet meer haalbaar: ook met aanwezigheid op alle resterende sessies wordt het "
+                "hoogstens %(pct)s %%",
+                pct=format_pct(decision.reachable_pct),
+            )
         )
     else:
         reasons.append(
-            f"Niet gehaald: alle sessies zijn geregistreerd, er ontbreekt "
-            f"{format_duration(decision.missing_minutes)} aanwezigheid"
+            _(
+                "Niet gehaald: alle sessies zijn geregistreerd, er ontbreekt %(missing)s "
+                "aanwezigheid",
+                missing=format_duration(decision.missing_minutes),
+            )
         )
     return replace(decision, reasons=tuple(reasons))
 
 
+def session_name(session: SessionFact) -> str:
+    """How a session is named in a reason: its title, else its local date and time."""
+    from lms.display_dates import display_datetime
+
+    when = display_datetime(session.starts_at)
+    return f"{session.title} ({when})" if session.title else when
+
+
 def _cancelled_reason(count: int) -> str:
-    if count == 1:
-        return "1 geannuleerde sessie telt niet mee"
-    return f"{count} geannuleerde sessies tellen niet mee"
+    return ngettext(
+        "%(num)d geannuleerde sessie telt niet mee",
+        "%(num)d geannuleerde sessies tellen niet mee",
+        count,
+    )
 
 
 def evaluate_programme(modules: Sequence[tuple[str, Decision]]) -> Decision:
     """A programme's diploma: every module passed under its own rule.
 
-    Eligible when every module is, impossible as soon as one module is, possible otherwise.
-    Hours are the sum of the modules' credited hours.
+    Eligible when every module is, impossible as soon as one module is; otherwise
+    ``incomplete`` once every module is decided or waiting for attendance (the programme is
+    over, its modules included), else possible. Hours are the sum of the modules' credited
+    hours.
     """
     if not modules:
         return Decision(
@@ -382,7 +487,7 @@ def evaluate_programme(modules: Sequence[tuple[str, Decision]]) -> Decision:
             reachable_minutes=0,
             required_pct=100,
             credited_hours=Decimal("0.00"),
-            reasons=("Deze opleiding heeft nog geen modules.",),
+            reasons=(_("Deze opleiding heeft nog geen modules."),),
         )
     decisions = [d for _title, d in modules]
     passed = sum(1 for d in decisions if d.state == State.ELIGIBLE)
@@ -390,14 +495,35 @@ def evaluate_programme(modules: Sequence[tuple[str, Decision]]) -> Decision:
         state = State.ELIGIBLE
     elif any(d.state == State.IMPOSSIBLE for d in decisions):
         state = State.IMPOSSIBLE
+    elif any(d.state == State.INCOMPLETE for d in decisions) and all(
+        d.state in (State.ELIGIBLE, State.INCOMPLETE) for d in decisions
+    ):
+        state = State.INCOMPLETE
     else:
         state = State.POSSIBLE
-    module_word = "module" if len(decisions) == 1 else "modules"
-    reasons = [f"{passed} van {len(decisions)} {module_word} gehaald, alle modules vereist"]
+    reasons = [
+        ngettext(
+            "%(passed)d van %(num)d module gehaald, alle modules vereist",
+            "%(passed)d van %(num)d modules gehaald, alle modules vereist",
+            len(decisions),
+            passed=passed,
+        )
+    ]
     for title, decision in modules:
-        reasons.append(f"{title}: {decision.state.label} ({decision.summary})")
+        reasons.append(
+            _(
+                "%(module)s: %(state)s (%(summary)s)",
+                module=title,
+                state=_(decision.state.label),
+                summary=decision.summary,
+            )
+        )
     if state == State.IMPOSSIBLE:
-        reasons.append("Niet meer haalbaar: een module kan niet meer gehaald worden")
+        reasons.append(_("Niet meer haalbaar: een module kan niet meer gehaald worden"))
+    elif state == State.INCOMPLETE:
+        reasons.append(
+            _("Wacht op aanwezigheden: een module is voorbij, maar niet volledig geregistreerd")
+        )
     return Decision(
         state=state,
         planned_minutes=sum(d.planned_minutes for d in decisions),
@@ -425,4 +551,7 @@ __all__ = [
     "format_hours",
     "format_pct",
     "minutes_to_hours",
+    "pct_number",
+    "rounded_pct",
+    "session_name",
 ]

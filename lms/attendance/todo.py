@@ -1,0 +1,288 @@
+"""What staff still has to do so that attendance and certificates add up (the to-do layer).
+
+Three questions, each answered in a fixed number of queries whatever the number of
+sessions, activities or people:
+
+- sessions that ended without complete attendance (some confirmed participant has no
+  record), from the last :data:`LOOKBACK` days;
+- activities that are over with people whose result is not decided (``incomplete``: the
+  result waits for the sessions nobody recorded);
+- valid certificates whose attendance changed after they were issued
+  (``Certificate.review_since``): a coordinator keeps or revokes and reissues them.
+
+The coordinator's dashboard asks for everything, a trainer's "Mijn sessies" for the
+activities they run (certificates are the coordinators' business). :func:`queue_trainer_reminders`
+mails each trainer, once per session, the day after a session ended without complete
+attendance (``lms remind``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.attendance.queries import trained_activity_ids
+from lms.extensions import db
+from lms.models import (
+    Activity,
+    ActivitySession,
+    ActivityStatus,
+    Attendance,
+    Certificate,
+    Enrolment,
+    EnrolmentStatus,
+    SessionStatus,
+    User,
+    utcnow,
+)
+from lms.timeutil import local_day_bounds, to_local
+
+#: Sessions and activities that ended longer ago than this are left out of the lists.
+LOOKBACK = timedelta(days=180)
+#: The reminder mail goes out for sessions that ended at most this long before "today".
+REMIND_WITHIN = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class UnrecordedSession:
+    """A session that ended with confirmed participants still without a record."""
+
+    session: ActivitySession
+    missing: int
+    total: int
+
+    @property
+    def activity(self) -> Activity:
+        return self.session.activity
+
+
+@dataclass(frozen=True)
+class UndecidedActivity:
+    """An activity that is over, with people whose result waits for attendance."""
+
+    activity: Activity
+    people: tuple[User, ...]
+
+
+@dataclass
+class TodoList:
+    sessions: list[UnrecordedSession] = field(default_factory=list)
+    undecided: list[UndecidedActivity] = field(default_factory=list)
+    certificates: list[Certificate] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.sessions or self.undecided or self.certificates)
+
+    @property
+    def count(self) -> int:
+        return len(self.sessions) + len(self.undecided) + len(self.certificates)
+
+
+# --- Sessions without complete attendance -------------------------------------------------------
+
+
+def unrecorded_sessions(
+    now: datetime,
+    *,
+    trainer_id: int | None = None,
+    ended_before: datetime | None = None,
+    since: datetime | None = None,
+) -> list[UnrecordedSession]:
+    """Sessions (not cancelled, of published or archived activities) that ended before
+    ``ended_before`` (default ``now``) and after ``since`` (default ``now - LOOKBACK``),
+    where a confirmed participant has no record. Oldest first. Three queries.
+    """
+    ended_before = ended_before or now
+    since = since or now - LOOKBACK
+    query = (
+        select(ActivitySession)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            ActivitySession.status == SessionStatus.SCHEDULED,
+            Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.ARCHIVED]),
+            ActivitySession.ends_at <= ended_before,
+            ActivitySession.ends_at > since,
+        )
+        .options(
+            joinedload(ActivitySession.activity).selectinload(Activity.trainers),
+            joinedload(ActivitySession.activity)
+            .joinedload(Activity.parent)
+            .selectinload(Activity.trainers),
+        )
+        .order_by(ActivitySession.ends_at, ActivitySession.id)
+    )
+    if trainer_id is not None:
+        query = query.where(ActivitySession.activity_id.in_(trained_activity_ids(trainer_id)))
+    sessions = list(db.session.scalars(query).unique())
+    if not sessions:
+        return []
+    activity_ids = sorted({s.activity_id for s in sessions})
+    people: dict[int, set[int]] = defaultdict(set)
+    for activity_id, user_id in db.session.execute(
+        select(Enrolment.activity_id, Enrolment.user_id).where(
+            Enrolment.activity_id.in_(activity_ids),
+            Enrolment.status == EnrolmentStatus.CONFIRMED,
+        )
+    ):
+        people[activity_id].add(user_id)
+    recorded: dict[int, set[int]] = defaultdict(set)
+    for session_id, user_id in db.session.execute(
+        select(Attendance.session_id, Attendance.user_id).where(
+            Attendance.session_id.in_([s.id for s in sessions])
+        )
+    ):
+        recorded[session_id].add(user_id)
+    result = []
+    for session in sessions:
+        expected = people[session.activity_id]
+        missing = len(expected - recorded[session.id])
+        if missing:
+            result.append(UnrecordedSession(session, missing, len(expected)))
+    return result
+
+
+# --- Activities over with undecided results -----------------------------------------------------
+
+
+def undecided_activities(
+    now: datetime, *, trainer_id: int | None = None
+) -> list[UndecidedActivity]:
+    """Activities that ended in the last :data:`LOOKBACK` with people ``incomplete``.
+
+    A fixed number of queries (the progress of all those activities is judged at once).
+    """
+    from lms.policy.evaluation import State
+    from lms.policy.progress import activities_progress, load_activities
+    from lms.policy.service import activity_end
+
+    query = (
+        select(ActivitySession.activity_id)
+        .join(Activity, Activity.id == ActivitySession.activity_id)
+        .where(
+            ActivitySession.status == SessionStatus.SCHEDULED,
+            Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.ARCHIVED]),
+            ActivitySession.ends_at > now - LOOKBACK,
+            ActivitySession.ends_at <= now,
+        )
+        .distinct()
+    )
+    if trainer_id is not None:
+        query = query.where(ActivitySession.activity_id.in_(trained_activity_ids(trainer_id)))
+    candidates = set(db.session.scalars(query))
+    if not candidates:
+        return []
+    # A module's programme is judged too (its diploma may wait for the module).
+    parents = {a.parent_id for a in load_activities(candidates).values() if a.parent_id is not None}
+    progress = activities_progress(candidates | parents, now=now)
+    result = []
+    for items in progress.values():
+        if not items:
+            continue
+        activity = items[0].activity
+        end = activity_end(activity)
+        if end is None or end > now:
+            continue
+        waiting = tuple(i.user for i in items if i.state == State.INCOMPLETE)
+        if waiting:
+            result.append(UndecidedActivity(activity, waiting))
+    result.sort(key=lambda u: (activity_end(u.activity), u.activity.id))
+    return result
+
+
+# --- Certificates behind changed attendance ----------------------------------------------------
+
+
+def certificates_to_review() -> list[Certificate]:
+    """Valid certificates whose attendance changed after issuing, oldest change first."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.review_since.is_not(None), Certificate.revoked_at.is_(None))
+            .options(joinedload(Certificate.user), joinedload(Certificate.activity))
+            .order_by(Certificate.review_since, Certificate.id)
+        )
+    )
+
+
+# --- The lists ----------------------------------------------------------------------------------
+
+
+def coordinator_todo(now: datetime | None = None) -> TodoList:
+    """Everything, for the coordinator's dashboard."""
+    now = now or utcnow()
+    return TodoList(
+        sessions=unrecorded_sessions(now),
+        undecided=undecided_activities(now),
+        certificates=certificates_to_review(),
+    )
+
+
+def trainer_todo(user: User, now: datetime | None = None) -> TodoList:
+    """The activities ``user`` runs, for their "Mijn sessies"."""
+    now = now or utcnow()
+    return TodoList(
+        sessions=unrecorded_sessions(now, trainer_id=user.id),
+        undecided=undecided_activities(now, trainer_id=user.id),
+    )
+
+
+# --- The reminder mail (``lms remind``) ---------------------------------------------------------
+
+
+def trainer_reminder_key(session_id: int, trainer_id: int) -> str:
+    return f"attendance-missing:{session_id}:{trainer_id}"
+
+
+def _trainers(activity: Activity) -> list[User]:
+    found = {t.id: t for t in activity.trainers}
+    if activity.parent is not None:
+        for trainer in activity.parent.trainers:
+            found.setdefault(trainer.id, trainer)
+    return sorted(found.values(), key=lambda u: (u.name, u.id))
+
+
+def queue_trainer_reminders(now: datetime | None = None) -> list[tuple[UnrecordedSession, int]]:
+    """Mail the trainers of each session that ended before today (Brussels) without
+    complete attendance: once per session and trainer, ever (outbox ``dedup_key``).
+
+    Only sessions that ended in the :data:`REMIND_WITHIN` before today: the day after, not
+    for sessions of long ago. Returns each session concerned with the number of mails newly
+    queued. The caller commits.
+    """
+    from lms.mail.outbox import queue_mail
+    from lms.timeutil import format_period
+    from lms.urls import absolute_url
+
+    now = now or utcnow()
+    today_start, _end = local_day_bounds(to_local(now).date())
+    report = []
+    for item in unrecorded_sessions(
+        now, ended_before=today_start, since=today_start - REMIND_WITHIN
+    ):
+        session, activity = item.session, item.activity
+        queued = 0
+        for trainer in _trainers(activity):
+            mail = queue_mail(
+                kind="attendance_missing",
+                to=trainer,
+                subject=f"Aanwezigheden ontbreken: {activity.title}, "
+                f"{format_period(session.starts_at, session.ends_at)}",
+                context={
+                    "trainer_name": trainer.first_name or trainer.name,
+                    "activity_title": activity.title,
+                    "session_period": format_period(session.starts_at, session.ends_at),
+                    "missing": item.missing,
+                    "total": item.total,
+                    "take_url": absolute_url("attendance.take", session_id=session.id),
+                },
+                dedup_key=trainer_reminder_key(session.id, trainer.id),
+            )
+            if mail is not None:
+                queued += 1
+        report.append((item, queued))
+    return report
