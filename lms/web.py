@@ -27,6 +27,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -336,13 +337,29 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
+    def _write_token_usage(response: Any) -> Any:
+        """API token usage, written by this worker at most once a minute, after the
+        response has gone out (never a write or commit inside the request)."""
+        from lms.accounts.tokens import flush_token_usage, token_usage_due
+
+        now = timeutil.utcnow()
+        if token_usage_due(now):
+            engine = db.engine
+            this_app = app
+            response.call_on_close(lambda: flush_token_usage(engine, now, this_app))
+        return response
+
+    @app.after_request
     def _log_request(response: Any) -> Any:
         started = g.get("request_started")
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
         # Only a user already loaded by the view: reading current_user here would load the
-        # session and add "Vary: Cookie" to public responses such as feeds.
-        user = g.get("_login_user")
-        user_id = user.get_id() if user is not None and user.is_authenticated else "-"
+        # session and add "Vary: Cookie" to public responses such as feeds. Its id comes
+        # from the identity map: after the view's commit the object is expired, and any
+        # attribute would load the row again.
+        user = g.get("_login_user") or g.get("api_user")
+        identity = sa_inspect(user).identity if isinstance(user, User) else None
+        user_id = identity[0] if identity else "-"
         request_log.info(
             "method=%s path=%s status=%s duration_ms=%.1f user=%s",
             request.method,

@@ -6,12 +6,25 @@ imported at the bottom so it registers on the same blueprint.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
+from lms.catalog.cache import Entry, fingerprint, make_entry, next_change, render_cache
 from lms.catalog.forms import MODES, CatalogueFilterForm, filter_args
 from lms.catalog.queries import (
     all_themes,
@@ -21,7 +34,8 @@ from lms.catalog.queries import (
     today_in_brussels,
 )
 from lms.display_dates import display_month
-from lms.models import KIND_LABELS, utcnow
+from lms.models import KIND_LABELS, EnrolmentStatus, utcnow
+from lms.web import FONT_SIZE_COOKIE, FONT_SIZES
 
 bp = Blueprint("catalog", __name__)
 
@@ -56,34 +70,120 @@ def index() -> Any:
 
     Example: ``/activities?soort=course&thema=wonen&maand=2026-12&vorm=online&vrij=1``.
     Unknown values are ignored with a message next to their field.
+
+    **Cached** (:mod:`lms.catalog.cache`): the content block is rendered once per version
+    of the offer, per language and query, and kept until the offer or the clock changes
+    it; the person's own statuses are filled in per request (:func:`fill_in_mine`). For
+    visitors who are not signed in (and carry no session) the whole page is kept too and
+    answered with an ``ETag`` (304 when unchanged) and ``Cache-Control: public, no-cache``
+    with ``Vary: Cookie``, so a reverse proxy may keep it but asks first; a signed-in
+    person's page is ``private, no-store``.
     """
     now = utcnow()
+    version = fingerprint()  # before anything is read: see lms.catalog.cache
+    cache = render_cache()
+    anonymous = not current_user.is_authenticated
+    locale = str(get_locale() or "nl")
+    query = request.query_string
+    shareable = anonymous and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+    page_key = ("page", locale, _font_size(), request.full_path)
+    if shareable and version is not None:
+        entry = cache.get(page_key, version, now)
+        if entry is not None:
+            return _public_response(entry)
+
+    content_key = ("content", locale, query)
+    content = cache.get(content_key, version, now) if version is not None else None
+    if content is None:
+        body, page_number = _render_content(now)
+        expires_at = next_change(now) if version is not None else now
+        content = make_entry(body, version or (0, 0, 0), expires_at, page_number=page_number)
+        if version is not None:
+            cache.put(content_key, content)
+    mine: dict[int, EnrolmentStatus] = {}
+    if not anonymous:
+        ids = [int(value) for value in _MINE_MARKER.findall(content.body)]
+        if ids:
+            mine = my_statuses(current_user.id, ids)
+    html = render_template(
+        "catalog/index.html",
+        content=Markup(fill_in_mine(content.body, mine)),  # noqa: S704 (our own rendering)
+        page_number=content.page_number,
+    )
+    if not shareable:
+        response = make_response(html)
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.add("Cookie")
+        return response
+    entry = make_entry(
+        html, content.fingerprint, content.expires_at, page_number=content.page_number
+    )
+    if version is not None:
+        cache.put(page_key, entry)
+    return _public_response(entry)
+
+
+#: Where a card shows the person's own status (templates/catalog/_card.html).
+_MINE_MARKER = re.compile(r"<!--lms-mine-(\d+)-->")
+
+
+def fill_in_mine(body: str, mine: dict[int, EnrolmentStatus]) -> str:
+    """The shared rendering with "Jij: …" on the cards of the person's own enrolments."""
+
+    def badge(match: re.Match[str]) -> str:
+        status = mine.get(int(match.group(1)))
+        if status is None:
+            return ""
+        label = escape(_("Jij: %(status)s", status=_(status.label)))
+        return f'<span class="badge badge-kind cat-mine">{label}</span> '
+
+    return _MINE_MARKER.sub(badge, body)
+
+
+def _font_size() -> str:
+    size = request.cookies.get(FONT_SIZE_COOKIE, "normal")
+    return size if size in FONT_SIZES else "normal"
+
+
+def _public_response(entry: Entry) -> Response:
+    """The page for visitors who are not signed in: the same for all of them (per language,
+    text size and URL), so a shared cache may keep it, revalidating each time (ETag)."""
+    if request.if_none_match.contains(entry.etag):
+        response = Response(status=304)
+    else:
+        response = make_response(entry.body)
+    response.set_etag(entry.etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    # Signed-in visitors (session cookie), text size and language (cookies) vary the page.
+    response.vary.add("Cookie")
+    return response
+
+
+def _render_content(now: datetime) -> tuple[str, int]:
+    """The content block (the same for everyone) and its page number."""
     themes = all_themes()
     form = CatalogueFilterForm(formdata=request.args)
     form.prepare(themes, month_choices(today_in_brussels(now)))
     filters = form.to_filters(themes, page=request.args.get("pagina"))
     result = search_catalogue(filters, now=now)
-    mine = {}
-    if current_user.is_authenticated and result.items:
-        mine = my_statuses(current_user.id, [entry.activity.id for entry in result.items])
     args = filter_args(filters)
 
     def page_url(number: int) -> str:
         return url_for("catalog.index", **args, **({"pagina": str(number)} if number > 1 else {}))
 
-    return render_template(
-        "catalog/index.html",
+    body = render_template(
+        "catalog/_content.html",
         form=form,
         filters=filters,
         result=result,
         now=now,
         page_url=page_url,
-        mine=mine,
         active_filters=_active_filters(filters, args, themes),
         form_filter_count=len([name for name in args if name != "q"]),
         clear_url=url_for("catalog.index"),
         past_url=url_for("catalog.index", **{**args, "afgelopen": "1"}),
     )
+    return body, result.page
 
 
 def _active_filters(filters: Any, args: dict[str, str], themes: list[Any]) -> list[dict[str, str]]:

@@ -36,7 +36,7 @@ def healthz() -> Any:
 
 def _back() -> Any:
     """Back to the page the preference form was on (only ever a page of this site)."""
-    target = safe_next(request.form.get("next")) or _local_referrer() or "/"
+    target = safe_next(request.values.get("next")) or _local_referrer() or "/"
     return redirect(target)
 
 
@@ -48,37 +48,59 @@ def _local_referrer() -> str | None:
     return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+def _preference_cookie(response: Any, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+
+
+def _font_size_response() -> Any:
+    size = request.values.get("size", "normal")
+    response = make_response(_back())
+    if size in FONT_SIZES:
+        _preference_cookie(response, FONT_SIZE_COOKIE, size)
+    return response
+
+
 @bp.post("/preferences/font-size")
 def font_size() -> Any:
     """Remember the chosen font size in a cookie (works without JavaScript)."""
-    size = request.form.get("size", "normal")
-    response = make_response(_back())
-    if size in FONT_SIZES:
-        response.set_cookie(
-            FONT_SIZE_COOKIE,
-            size,
-            max_age=ONE_YEAR,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-        )
-    return response
+    return _font_size_response()
+
+
+@bp.get("/preferences/font-size")
+def font_size_link() -> Any:
+    """The same for visitors who are not signed in: the footer's form is a GET for them, so
+    pages need no CSRF token and no session. It only sets a cookie of the visitor's own
+    display preference, which is harmless to set on someone's behalf."""
+    return _font_size_response()
 
 
 @bp.post("/preferences/language")
 def language() -> Any:
+    """The language, in a cookie and, for someone signed in, on their account."""
     lang = request.form.get("lang", "nl")
     response = make_response(_back())
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            lang,
-            max_age=ONE_YEAR,
-            samesite="Lax",
-            httponly=True,
-            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-        )
+        _preference_cookie(response, LANGUAGE_COOKIE, lang)
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
+    return response
+
+
+@bp.get("/preferences/language")
+def language_link() -> Any:
+    """The language for visitors who are not signed in (a GET that only sets the cookie,
+    as :func:`font_size_link`). It never changes an account: signed-in people use the
+    POST form, with its CSRF token."""
+    lang = request.args.get("lang", "nl")
+    response = make_response(_back())
+    if lang in current_app.config["LANGUAGES"]:
+        _preference_cookie(response, LANGUAGE_COOKIE, lang)
     return response

@@ -22,6 +22,7 @@ from lms.models.attendance import (
 )
 from lms.models.audit import AuditEntry
 from lms.models.base import utcnow
+from lms.models.catalogue_version import CatalogueVersion
 from lms.models.certificate import Certificate
 from lms.models.enrolment import (
     ACTIVE_STATUSES,
@@ -51,6 +52,7 @@ __all__ = [
     "AttendanceChange",
     "AttendanceStatus",
     "AuditEntry",
+    "CatalogueVersion",
     "Certificate",
     "CertificationRule",
     "Enrolment",

@@ -1,0 +1,270 @@
+"""The cached catalogue is never stale: every change the page shows reaches the next visitor.
+
+Each test first lets the catalogue be rendered and kept (lms.catalog.cache), checks that
+the next request is answered from the cache, then changes the offer through the service
+that owns it (or lets the clock pass a moment the page depends on) and reads the cards
+again, parsed from the HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+
+from lms.extensions import db
+from lms.models import Theme
+from tests.catalog.helpers import in_days, span
+
+
+class _Cards(HTMLParser):
+    """Each catalogue card as {title, status, when, themes}: the text of its parts."""
+
+    PARTS = {"cat-status": "status", "cat-themes": "themes"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: list[dict[str, str]] = []
+        self._card: dict[str, str] | None = None
+        self._part: str | None = None
+        self._depth = 0
+        self._dd = 0
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "article" and "cat-card" in classes:
+            self._card = {"title": "", "status": "", "when": "", "themes": ""}
+            self.cards.append(self._card)
+            return
+        if self._card is None:
+            return
+        if tag == "h3":
+            self._part, self._depth = "title", 1
+        elif tag == "dd" and self._part is None:
+            self._dd += 1
+            if self._dd == 1:  # the first fact: "Wanneer"
+                self._part, self._depth = "when", 1
+        elif self._part is None and any(c in self.PARTS for c in classes):
+            self._part = next(self.PARTS[c] for c in classes if c in self.PARTS)
+            self._depth = 1
+        elif self._part is not None:
+            self._depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "article" and self._card is not None:
+            self._card, self._part, self._dd = None, None, 0
+        elif self._part is not None and tag not in ("br",):
+            self._depth -= 1
+            if self._depth == 0:
+                self._part = None
+
+    def handle_data(self, data):
+        if self._card is not None and self._part is not None:
+            joined = f"{self._card[self._part]} {data}"
+            self._card[self._part] = " ".join(joined.split())
+
+
+def cards(html: str) -> dict[str, dict[str, str]]:
+    parser = _Cards()
+    parser.feed(html)
+    return {card["title"]: card for card in parser.cards}
+
+
+@pytest.fixture
+def visit(client, count_queries):
+    """``visit()``: the catalogue's cards for an anonymous visitor; ``visit(cached=True)``
+    also checks the page came from the cache (one query: the offer's version)."""
+
+    def do(*, cached: bool = False) -> dict[str, dict[str, str]]:
+        with count_queries() as queries:
+            response = client.get("/activities")
+        assert response.status_code == 200
+        if cached:
+            assert queries.count == 1, queries
+        return cards(response.get_data(as_text=True))
+
+    return do
+
+
+def test_a_seat_taken_shows(visit, create_activity, create_user):
+    from lms.enrolment import service
+
+    activity = create_activity(title="Wonen en armoede", capacity=5)
+    assert visit()["Wonen en armoede"]["status"] == "5 plaatsen vrij"
+    assert visit(cached=True)["Wonen en armoede"]["status"] == "5 plaatsen vrij"
+
+    service.enrol(activity, create_user())
+    db.session.commit()
+
+    assert visit()["Wonen en armoede"]["status"] == "4 plaatsen vrij"
+
+
+def test_a_full_activity_and_its_waiting_list_show(visit, create_activity, create_user):
+    from lms.enrolment import service
+
+    activity = create_activity(title="Straathoekwerk", capacity=1, waitlist_enabled=True)
+    service.enrol(activity, create_user())
+    db.session.commit()
+    assert visit()["Straathoekwerk"]["status"] == "Volzet – wachtlijst"
+    visit(cached=True)
+
+    from lms.activities import service as activities
+
+    activities.update_activity(db.session.get(type(activity), activity.id), actor=None, capacity=3)
+    db.session.commit()
+
+    assert visit()["Straathoekwerk"]["status"] == "Nog 2 plaatsen vrij"
+
+
+def test_a_session_moved_or_cancelled_shows(visit, create_activity):
+    from lms.schedule import service
+
+    activity = create_activity(title="Politiserend werken", sessions=[span(10), span(17)])
+    before = visit()["Politiserend werken"]["when"]
+    visit(cached=True)
+
+    session = activity.sessions[1]
+    starts_at, ends_at = span(40)
+    service.reschedule_session(session, starts_at, ends_at, actor=None)
+    db.session.commit()
+    moved = visit()["Politiserend werken"]["when"]
+    assert moved != before
+    visit(cached=True)
+
+    service.cancel_session(db.session.get(type(session), session.id), actor=None)
+    db.session.commit()
+    cancelled = visit()["Politiserend werken"]["when"]
+    assert cancelled != moved
+    assert "2 sessies" in moved and "sessies" not in cancelled  # one session left
+
+
+def test_a_title_edited_shows(visit, create_activity):
+    from lms.activities import service
+
+    activity = create_activity(title="Oude titel")
+    assert "Oude titel" in visit()
+    visit(cached=True)
+
+    service.update_activity(activity, actor=None, title="Nieuwe titel")
+    db.session.commit()
+
+    titles = visit()
+    assert "Nieuwe titel" in titles
+    assert "Oude titel" not in titles
+
+
+def test_a_theme_renamed_shows(visit, create_activity):
+    from lms.admin.themes import rename_theme
+
+    theme = Theme(name="Wonen", slug="wonen")
+    db.session.add(theme)
+    db.session.commit()
+    create_activity(title="Huisvesting", themes=[theme])
+    assert visit()["Huisvesting"]["themes"] == "Wonen"
+    visit(cached=True)
+
+    rename_theme(db.session.get(Theme, theme.id), "Wonen en huisvesting", actor=None)
+    db.session.commit()
+
+    assert visit()["Huisvesting"]["themes"] == "Wonen en huisvesting"
+
+
+def test_the_clock_passing_a_closing_time_shows(visit, create_activity, monkeypatch):
+    closes_at = in_days(3)
+    create_activity(title="Impactevaluatie", enrolment_closes_at=closes_at, sessions=[span(10)])
+    assert visit()["Impactevaluatie"]["status"] == "10 plaatsen vrij"
+    visit(cached=True)
+
+    later = closes_at + timedelta(minutes=1)
+    monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+
+    assert visit()["Impactevaluatie"]["status"] == "10 plaatsen vrij Inschrijving gesloten"
+
+
+def test_the_clock_passing_a_session_end_shows(visit, create_activity, monkeypatch):
+    first, second = span(2), span(9)
+    create_activity(title="Jeugdrechten", sessions=[first, second])
+    assert "Loopt al" not in visit()["Jeugdrechten"]["when"]
+
+    later = first[1] + timedelta(minutes=1)
+    monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+
+    assert "Loopt al" in visit()["Jeugdrechten"]["when"]
+
+
+def test_an_activity_published_or_withdrawn_shows(visit, create_activity):
+    from lms.activities import service
+
+    draft = create_activity(title="Nog in opbouw", status="draft")
+    create_activity(title="Al online")
+    assert set(visit()) == {"Al online"}
+    visit(cached=True)
+
+    service.update_activity(draft, actor=None, status="published")
+    db.session.commit()
+
+    assert set(visit()) == {"Al online", "Nog in opbouw"}
+
+
+def test_each_language_and_text_size_gets_its_own_page(client, create_activity):
+    create_activity(title="Eerstelijnszones")
+    dutch = client.get("/activities").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    english = client.get("/activities").get_data(as_text=True)
+    client.set_cookie("fs", "largest")
+    larger = client.get("/activities").get_data(as_text=True)
+
+    assert 'lang="nl-BE"' in dutch and 'lang="en"' in english
+    assert 'class="fs-largest"' in larger and 'class="fs-largest"' not in english
+
+
+# --- What a visitor's browser and a reverse proxy are told ------------------------------
+
+
+def test_anonymous_visitors_get_a_shared_page_with_an_etag(client, create_activity):
+    create_activity(title="Sociale bescherming")
+    response = client.get("/activities")
+
+    assert response.headers["Cache-Control"] == "public, no-cache"
+    assert "Cookie" in response.headers["Vary"]
+    assert "Set-Cookie" not in response.headers  # no session for a visitor
+    etag = response.headers["ETag"]
+    assert "Sociale bescherming" in cards(response.get_data(as_text=True))
+
+    again = client.get("/activities", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == etag
+    assert again.get_data() == b""
+
+
+def test_a_changed_offer_answers_200_with_a_new_etag(client, create_activity):
+    from lms.activities import service
+
+    activity = create_activity(title="Gebiedsgericht werken")
+    etag = client.get("/activities").headers["ETag"]
+    service.update_activity(activity, actor=None, title="Gebiedsgericht sociaal werk")
+    db.session.commit()
+
+    response = client.get("/activities", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != etag
+    assert "Gebiedsgericht sociaal werk" in cards(response.get_data(as_text=True))
+
+
+def test_a_signed_in_person_gets_a_private_page_with_their_own_status(
+    client, create_activity, create_user, login, enrol
+):
+    mine = create_activity(title="Mijn cursus")
+    create_activity(title="Andere cursus")
+    client.get("/activities")  # the shared rendering, kept
+    person = create_user()
+    enrol(person, mine, "confirmed")
+    login(person)
+
+    response = client.get("/activities")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers
+    found = cards(response.get_data(as_text=True))
+    assert found["Mijn cursus"]["status"].startswith("Jij: ingeschreven")
+    assert not found["Andere cursus"]["status"].startswith("Jij")
