@@ -5,7 +5,7 @@ people here use, not CLDR's "3 mrt. 2026"); documents that are always Dutch (mai
 exports) call it directly. Pages go through these functions, the template filters
 ``date``, ``short_date``, ``datetime`` and ``period``: with the English interface they ask
 Babel for British English (day before month, a 24-hour clock, as in Belgium). Mail is
-rendered with the locale forced to Dutch (:func:`lms.mail.outbox.render_mail`).
+rendered with the locale forced to Dutch (:func:`lms.mail.rendering.render_bodies`).
 """
 
 from __future__ import annotations

@@ -312,18 +312,57 @@ def api_token(app) -> Callable[[User], dict[str, str]]:
 
 
 @pytest.fixture
-def queued_mails(app) -> Callable[..., list[OutboxMail]]:
-    """``queued_mails(kind=None, to=None)`` → outbox rows, oldest first."""
+def queued_mails(app) -> Callable[..., list[QueuedMail]]:
+    """``queued_mails(kind=None, to=None)`` → outbox rows, oldest first, each with what the
+    worker would send (``body_text``, ``body_html``, ``ics``, ``ics_method``; see
+    :class:`QueuedMail`)."""
 
-    def read(kind: str | None = None, to: str | None = None) -> list[OutboxMail]:
+    def read(kind: str | None = None, to: str | None = None) -> list[QueuedMail]:
         query = select(OutboxMail).order_by(OutboxMail.id)
         if kind is not None:
             query = query.where(OutboxMail.kind == kind)
         if to is not None:
             query = query.where(OutboxMail.to_email == to.lower())
-        return list(db.session.scalars(query))
+        return [QueuedMail(row) for row in db.session.scalars(query)]
 
     return read
+
+
+class QueuedMail:
+    """An outbox row as the worker renders it (:func:`lms.mail.rendering.render_outbox_mail`),
+    rendered on first use: tests read the text a person gets, not the stored facts. Every
+    other attribute is the row's."""
+
+    def __init__(self, row: OutboxMail) -> None:
+        self.row = row
+        self._rendered = None
+
+    @property
+    def rendered(self):
+        from lms.mail.rendering import render_outbox_mail
+
+        if self._rendered is None:
+            self._rendered = render_outbox_mail(self.row)
+        return self._rendered
+
+    @property
+    def body_text(self) -> str:
+        return self.rendered.text
+
+    @property
+    def body_html(self) -> str | None:
+        return self.rendered.html
+
+    @property
+    def ics(self) -> str | None:
+        return self.rendered.invitation.ics if self.rendered.invitation else None
+
+    @property
+    def ics_method(self) -> str | None:
+        return self.rendered.invitation.method if self.rendered.invitation else None
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
 
 
 # --- Query counting -------------------------------------------------------------------

@@ -18,7 +18,8 @@ from lms.accounts.passwords import (
 from lms.accounts.tokens import revoke_all_api_tokens
 from lms.audit import record
 from lms.extensions import db
-from lms.mail.outbox import queue_mail, render_mail
+from lms.mail.facts import snapshot
+from lms.mail.outbox import queue_mail
 from lms.models import ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
 from lms.models.user import normalise_email
 from lms.urls import absolute_url
@@ -158,7 +159,7 @@ def user_for_reset_token(token: str) -> User | None:
 def request_password_reset(email: str) -> None:
     """Queue a reset link when the email belongs to an active account; silent otherwise.
 
-    Both cases do the same work (one lookup, one signed token, one rendered mail), so
+    Both cases do the same work (one lookup, one signed token, the mail's facts), so
     neither the answer nor the time it takes tells whether the address has an account;
     only for a real account is the mail then queued.
     """
@@ -176,7 +177,7 @@ def request_password_reset(email: str) -> None:
             context=context,
         )
     else:
-        render_mail("password_reset", {"recipient_name": "", **context})
+        snapshot(context)
 
 
 def reset_password(user: User, new: str) -> None:

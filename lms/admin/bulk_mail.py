@@ -1,6 +1,7 @@
 """Mailing everyone of an activity (by enrolment status), with a preview of what goes out.
 
-The preview renders the very template the outbox will render, for the first recipient;
+The preview renders the very facts the outbox will keep, with the template the worker
+renders them with, for the first recipient;
 each recipient gets the same text with their own name. A fingerprint of the subject, the
 text and the recipients ties the "send" to the preview the coordinator saw: when someone
 enrolled or left in between, the coordinator sees the new preview before anything is
@@ -18,7 +19,9 @@ from sqlalchemy import select
 
 from lms.audit import record
 from lms.extensions import db
-from lms.mail.outbox import queue_mail, render_mail
+from lms.mail.facts import revive, snapshot
+from lms.mail.outbox import queue_mail
+from lms.mail.rendering import render_bodies
 from lms.models import STATUS_LABELS, Activity, Enrolment, EnrolmentStatus, User
 from lms.urls import absolute_url
 
@@ -101,6 +104,11 @@ def fingerprint(activity: Activity, subject: str, body: str, people: list[Recipi
 def _check(subject: str, body: str, people: list[Recipient]) -> None:
     if not subject.strip():
         raise BulkMailError(_("Geef de mail een onderwerp."), "subject")
+    if "\r" in subject or "\n" in subject:
+        # A line break would end the Subject header and start another one.
+        raise BulkMailError(
+            _("Het onderwerp moet op één regel staan: haal de regeleinden eruit."), "subject"
+        )
     if not body.strip():
         raise BulkMailError(_("Schrijf het bericht."), "body")
     if not people:
@@ -119,7 +127,9 @@ def preview(
 ) -> Preview:
     people = recipients(activity, statuses)
     _check(subject, body, people)
-    text, html = render_mail(KIND, _context(activity, people[0], body, sender))
+    facts = snapshot(_context(activity, people[0], body, sender))
+    facts.setdefault("recipient_name", people[0].user.name)
+    text, html = render_bodies(KIND, revive(facts))
     return Preview(
         recipients=people,
         subject=subject.strip(),
@@ -159,7 +169,7 @@ def send(
             kind=KIND,
             to=person.user,
             subject=subject.strip(),
-            context=_context(activity, person, body, actor),
+            facts=_context(activity, person, body, actor),
         )
     record(
         "activity.mailed",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-import flask_login
 from flask import request
 from sqlalchemy import select
 
@@ -32,13 +31,6 @@ from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Rol
 from lms.models.user import normalise_email
 
 MAX_ID = 2**31 - 1
-
-
-def _settle_request_user() -> None:
-    """Let Flask-Login resolve the request's user now, before the service takes the
-    activity lock: rendering the queued mail asks for it (template context), and that
-    lookup should not happen while others wait for the lock."""
-    _ = flask_login.current_user.is_authenticated
 
 
 def _activity(activity_id: int) -> Activity:
@@ -67,7 +59,6 @@ def enrol(activity_id: int) -> Any:
     activity = _activity(activity_id)
     if activity.status == ActivityStatus.DRAFT and not user.is_coordinator:
         api_error(404, "Deze activiteit bestaat niet.")
-    _settle_request_user()
     try:
         enrolment, changed = service.enrol(activity, user)
     except EnrolmentError as exc:
@@ -81,7 +72,6 @@ def enrol(activity_id: int) -> Any:
 def cancel(activity_id: int) -> Any:
     user = current_api_user()
     activity = _activity(activity_id)
-    _settle_request_user()
     try:
         enrolment = service.cancel(activity, user)
     except EnrolmentError as exc:
@@ -111,7 +101,6 @@ def enrol_someone(activity_id: int) -> Any:
     if activity.status == ActivityStatus.DRAFT and not actor.is_coordinator:
         api_error(404, "Deze activiteit bestaat niet.")
     user = _person_for(data)
-    _settle_request_user()
     try:
         enrolment, changed = service.enrol_on_behalf(activity, user, actor=actor)
     except EnrolmentError as exc:

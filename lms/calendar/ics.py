@@ -2,7 +2,7 @@
 invitations (METHOD:REQUEST / METHOD:CANCEL), made with the ``icalendar`` package.
 
 The core is pure: :class:`SessionEvent` values (plain data) in, bytes out — no database,
-no request. :func:`session_events` and :func:`invitation` are the bridge from
+no request. :func:`session_events` and :func:`invitation_facts` are the bridge from
 :class:`~lms.models.ActivitySession` rows (they need an app context for absolute links).
 
 Every VEVENT of a session carries the session's ``uid`` (made once, never changed) and its
@@ -189,7 +189,7 @@ def single(item: SessionEvent, *, now: datetime) -> bytes:
 
 
 def scheduling_message(
-    events: Sequence[SessionEvent],
+    event: SessionEvent,
     *,
     method: str,
     organizer: tuple[str, str],
@@ -198,27 +198,29 @@ def scheduling_message(
 ) -> str:
     """An iTIP message (RFC 5546) for mail: REQUEST adds or updates, CANCEL removes.
 
+    One event, so one UID: RFC 6638 §3.1 allows a single UID per scheduling object, and
+    Outlook takes in only the first event of a message that holds several. An activity
+    with several sessions therefore arrives as one message per session.
     ``organizer`` and ``attendee`` are ``(name, email)``.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"an invitation is REQUEST or CANCEL, not {method!r}")
     calendar = _calendar(method, name=None)
-    for item in events:
-        if method == "CANCEL" and not item.cancelled:
-            item = _as_cancelled(item)
-        event = _vevent(item, now)
-        event.add("organizer", _address(*organizer))
-        person = _address(*attendee)
-        person.params.update(
-            {
-                "CUTYPE": "INDIVIDUAL",
-                "ROLE": "REQ-PARTICIPANT",
-                "PARTSTAT": "NEEDS-ACTION",
-                "RSVP": "FALSE",
-            }
-        )
-        event.add("attendee", person)
-        calendar.add_component(event)
+    if method == "CANCEL" and not event.cancelled:
+        event = _as_cancelled(event)
+    vevent = _vevent(event, now)
+    vevent.add("organizer", _address(*organizer))
+    person = _address(*attendee)
+    person.params.update(
+        {
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "FALSE",
+        }
+    )
+    vevent.add("attendee", person)
+    calendar.add_component(vevent)
     return calendar.to_ical().decode("utf-8")
 
 
@@ -351,36 +353,83 @@ def organizer_address() -> tuple[str, str]:
     return name or "SAM Leerplatform", email or sender
 
 
-def invitation(sessions: Iterable[Any], attendee: Any, method: str = "REQUEST") -> str | None:
-    """The ``text/calendar`` part of a mail: ``invitation(sessions, user, "REQUEST")``.
+def invitation_facts(
+    session: Any, attendee: Any, method: str = "REQUEST", *, event: SessionEvent | None = None
+) -> dict[str, Any] | None:
+    """What a mail's invitation for one session says, as JSON, taken when the mail is
+    queued; :func:`invitation_from_facts` builds the iTIP text when the mail is sent.
 
-    REQUEST carries the sessions that still take place (adding or updating them, with the
-    feeds' UIDs and SEQUENCEs); CANCEL carries the given sessions as cancelled. Returns
-    None when nothing is left to send (e.g. every session was cancelled), so callers can
-    pass the result straight to ``queue_mail(ics=…)``.
-
-    ``attendee`` is a user or ``(email, name)``.
+    REQUEST is for a session that still takes place (None otherwise: nothing to add);
+    CANCEL carries the session as cancelled. The UID and SEQUENCE are the feeds'.
+    ``attendee`` is a user or ``(email, name)``; ``event`` a ready :class:`SessionEvent`
+    of the session (numbered among the sessions the mail is about), else made here.
     """
-    from lms.models import SessionStatus, utcnow
+    from lms.models import SessionStatus
 
     method = method.upper()
-    sessions = sorted(sessions, key=lambda s: (s.starts_at, s.id))
-    if method == "REQUEST":
-        sessions = [s for s in sessions if s.status == SessionStatus.SCHEDULED]
-    if not sessions:
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"an invitation is REQUEST or CANCEL, not {method!r}")
+    if method == "REQUEST" and session.status != SessionStatus.SCHEDULED:
         return None
     if isinstance(attendee, tuple):
         email, name = attendee
     else:
         email, name = attendee.email, attendee.name
-    # Invitations go to the person enrolled (confirmed), so they carry the meeting link.
+    if event is None:
+        (event,) = session_events([session], with_links=True)
+    return {"method": method, "attendee": [name, email], "event": event_facts(event)}
+
+
+def event_facts(event: SessionEvent) -> dict[str, Any]:
+    """A :class:`SessionEvent` as JSON (datetimes in ISO 8601 with offset)."""
+    return {
+        "uid": event.uid,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "summary": event.summary,
+        "location": event.location,
+        "description": event.description,
+        "url": event.url,
+        "sequence": event.sequence,
+        "last_modified": event.last_modified.isoformat(),
+        "cancelled": event.cancelled,
+        "categories": list(event.categories),
+    }
+
+
+def invitation_from_facts(facts: dict[str, Any], *, now: datetime | None = None) -> str:
+    """The iTIP text of :func:`invitation_facts` (app context: the ORGANIZER is the
+    configured sender)."""
+    from lms.models import utcnow
+
+    data = facts["event"]
+    event = SessionEvent(
+        uid=data["uid"],
+        starts_at=datetime.fromisoformat(data["starts_at"]),
+        ends_at=datetime.fromisoformat(data["ends_at"]),
+        summary=data["summary"],
+        location=data["location"],
+        description=data["description"],
+        url=data["url"],
+        sequence=int(data["sequence"]),
+        last_modified=datetime.fromisoformat(data["last_modified"]),
+        cancelled=bool(data["cancelled"]),
+        categories=tuple(data.get("categories") or ()),
+    )
+    name, email = facts["attendee"]
     return scheduling_message(
-        session_events(sessions, with_links=True),
-        method=method,
+        event,
+        method=facts["method"],
         organizer=organizer_address(),
         attendee=(name, email),
-        now=utcnow(),
+        now=now or utcnow(),
     )
+
+
+def invitation(session: Any, attendee: Any, method: str = "REQUEST") -> str | None:
+    """The iTIP text for one session at once (tests and previews; mail stores the facts)."""
+    facts = invitation_facts(session, attendee, method)
+    return invitation_from_facts(facts) if facts is not None else None
 
 
 def download_filename(title: str, when: date | datetime) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import lazyload
 
 from lms import audit
-from lms.calendar.ics import invitation
+from lms.calendar.ics import invitation_facts, session_events
 from lms.enrolment import queries, rules
 from lms.enrolment.rules import _
 from lms.extensions import db
@@ -51,7 +51,7 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import format_datetime
+from lms.timeutil import format_date, format_datetime
 from lms.urls import absolute_url
 
 CONFIRMED = EnrolmentStatus.CONFIRMED
@@ -328,18 +328,14 @@ def _cancel(
         }[mail_kind]
         by = actor if actor is not None and actor.id != enrolment.user_id else None
         # A confirmed person had the sessions in their calendar from the confirmation's
-        # invitation: a CANCEL with the same UIDs takes them out again.
-        ics = (
-            invitation(_scheduled_sessions(enrolment), enrolment.user, "CANCEL")
-            if previous == CONFIRMED and mail_kind == "enrolment_cancelled"
-            else None
-        )
-        _mail(
+        # invitations: a CANCEL per session with the same UIDs takes them out again.
+        calendar = previous == CONFIRMED and mail_kind == "enrolment_cancelled"
+        _mail_with_invitations(
             mail_kind,
             enrolment,
             subject,
-            ics=ics,
-            ics_method="CANCEL",
+            _scheduled_items(enrolment) if calendar else [],
+            "CANCEL",
             by=by,
             reason=reason,
             previous=previous,
@@ -499,17 +495,16 @@ def cancel_activity(
             if enrolment.user_id not in mailed:
                 mailed.add(enrolment.user_id)
                 # Confirmed people had the sessions in their calendar: CANCEL them there.
-                ics = (
-                    invitation(cancelled_sessions, enrolment.user, "CANCEL")
-                    if previous == CONFIRMED
-                    else None
-                )
-                _mail(
+                items = [
+                    (s.activity.title if s.activity_id != activity.id else "", s)
+                    for s in sorted(cancelled_sessions, key=lambda s: (s.starts_at, s.id))
+                ]
+                _mail_with_invitations(
                     "enrolment_activity_cancelled",
                     enrolment,
                     "Geannuleerd: %(t)s",
-                    ics=ics,
-                    ics_method="CANCEL",
+                    items if previous == CONFIRMED else [],
+                    "CANCEL",
                     reason=reason,
                     title=activity.title,
                     previous=previous.value,
@@ -523,7 +518,7 @@ def cancel_activity(
                 kind="activity_cancelled_trainer",
                 to=trainer,
                 subject=f"Geannuleerd: {activity.title}",
-                context={"activity": activity, "reason": reason, "user": trainer},
+                facts={"activity": activity, "reason": reason, "user": trainer},
             )
     audit.record(
         "activity.cancelled",
@@ -879,16 +874,16 @@ def _mail(
     enrolment: Enrolment,
     subject: str,
     *,
-    ics: str | None = None,
-    ics_method: str = "REQUEST",
+    invitation: dict[str, Any] | None = None,
     **context: Any,
 ) -> None:
+    """Queue the facts of an enrolment mail (nothing is rendered: the worker does that)."""
     activity = enrolment.activity
     queue_mail(
         kind=kind,
         to=enrolment.user,
         subject=subject.replace("%(t)s", activity.title),
-        context={
+        facts={
             "enrolment": enrolment,
             "activity": activity,
             "user": enrolment.user,
@@ -897,25 +892,80 @@ def _mail(
             **_links(activity),
             **context,
         },
-        ics=ics,
-        ics_method=ics_method if ics else None,
+        invitation=invitation,
     )
+
+
+def _mail_with_invitations(
+    kind: str,
+    enrolment: Enrolment,
+    subject: str,
+    items: list[tuple[str, Any]],
+    method: str,
+    **context: Any,
+) -> None:
+    """The mail ``kind`` with the invitation of the first of ``items`` ((module title,
+    session) pairs), and one short ``session_invitation`` mail per further session.
+
+    One message carries one iTIP object with one UID (RFC 6638 §3.1; Outlook takes in only
+    the first event of a message with several), so each session has its own message with
+    the UID and SEQUENCE of the feeds; a later change of one session is a REQUEST or
+    CANCEL for that UID alone. A CANCEL mirrors the REQUESTs session by session.
+    """
+    user, activity = enrolment.user, enrolment.activity
+    sessions = [session for _module, session in items]
+    invitations = [
+        invitation_facts(session, user, method, event=event)
+        for session, event in zip(sessions, session_events(sessions, with_links=True), strict=True)
+    ]
+    total = len(items)
+    _mail(
+        kind,
+        enrolment,
+        subject,
+        invitation=invitations[0] if invitations else None,
+        invitation_count=total,
+        **context,
+    )
+    for position, ((module, session), facts) in enumerate(
+        zip(items[1:], invitations[1:], strict=True), start=2
+    ):
+        label = "Agenda" if method == "REQUEST" else "Uit je agenda"
+        queue_mail(
+            kind="session_invitation",
+            to=user,
+            subject=f"{label}: {activity.title}, sessie {position} van {total} "
+            f"({format_date(session.starts_at)})",
+            facts={
+                "user": user,
+                "activity": activity,
+                "module": module,
+                "session": session,
+                "position": position,
+                "total": total,
+                "method": method,
+                **_links(activity),
+            },
+            invitation=facts,
+        )
 
 
 def _queue_confirmation(enrolment: Enrolment, kind: str, subject: str, **context: Any) -> None:
     """Every mail that grants a seat (confirmed, promoted, approved, offer accepted).
 
-    The calendar invitation (``text/calendar; method=REQUEST``) holds every session the
-    enrolment covers, with the UIDs and SEQUENCEs of the calendar feeds.
+    It carries the calendar invitation (``text/calendar; method=REQUEST``) of the first
+    session the enrolment covers; every further session follows in its own message
+    (:func:`_mail_with_invitations`), with the UIDs and SEQUENCEs of the calendar feeds.
     """
-    ics = invitation(_scheduled_sessions(enrolment), enrolment.user, "REQUEST")
-    _mail(kind, enrolment, subject, ics=ics, **context)
+    _mail_with_invitations(
+        kind, enrolment, subject, _scheduled_items(enrolment), "REQUEST", **context
+    )
 
 
-def _scheduled_sessions(enrolment: Enrolment) -> list[Any]:
-    """The sessions an enrolment covers (its activity's, or its programme's modules')."""
+def _scheduled_items(enrolment: Enrolment) -> list[tuple[str, Any]]:
+    """(module title or "", session) of the scheduled sessions an enrolment covers."""
     return [
-        session
-        for _module, session in mail_sessions(enrolment.activity)
+        (module, session)
+        for module, session in mail_sessions(enrolment.activity)
         if session.status == SessionStatus.SCHEDULED
     ]

@@ -1,34 +1,18 @@
 """Queueing mail. A mail is a row written in the same transaction as the change it reports,
 so a change is never lost for want of a mail server and a mail never reports a change that
-was rolled back. :mod:`lms.mail.worker` sends the rows.
+was rolled back. :mod:`lms.mail.worker` renders (:mod:`lms.mail.rendering`) and sends the
+rows.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
-from flask_babel import force_locale
-from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.mail.facts import snapshot
 from lms.models import OutboxMail, User
-
-
-def render_mail(kind: str, context: dict[str, Any]) -> tuple[str, str | None]:
-    """Text and HTML bodies from ``templates/mail/<kind>.txt`` and ``.html`` (optional).
-
-    Always in Dutch, whatever language the person whose action causes the mail reads:
-    the mail is for its recipient (dates through the template filters included).
-    """
-    with force_locale("nl"):
-        text = render_template(f"mail/{kind}.txt", **context)
-        try:
-            html = render_template(f"mail/{kind}.html", **context)
-        except TemplateNotFound:
-            html = render_template("mail/_generic.html", body_text=text, **context)
-    return text, html
 
 
 def queue_mail(
@@ -36,16 +20,26 @@ def queue_mail(
     kind: str,
     to: User | tuple[str, str],
     subject: str,
+    facts: dict[str, Any] | None = None,
+    invitation: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
     ics: str | None = None,
     ics_method: str | None = None,
     dedup_key: str | None = None,
 ) -> OutboxMail | None:
-    """Add a mail to the current transaction.
+    """Add a mail to the current transaction: what it is about, not what it says.
 
-    ``to`` is a user or ``(email, name)``. With ``dedup_key`` the mail is queued only once,
-    ever (reminders, warnings): the second call returns None. The unique index on the key
-    is the final guard if two processes race.
+    ``facts`` is what the template ``templates/mail/<kind>`` reports, as it is now (rows
+    are taken down as JSON by :func:`lms.mail.facts.snapshot`; ``context`` is the same
+    for older callers); ``invitation`` comes from :func:`lms.calendar.ics.invitation_facts`
+    (one session: one UID per message). Nothing is rendered here: the worker renders when
+    it sends (:mod:`lms.mail.rendering`), so a transaction that holds a lock never waits
+    for templates or iCalendar. ``ics``/``ics_method`` attach a prepared invitation text.
+
+    ``to`` is a user or ``(email, name)``. The subject is kept on one line (no CR/LF can
+    reach a header). With ``dedup_key`` the mail is queued only once, ever (reminders,
+    warnings): the second call returns None. The unique index on the key is the final
+    guard if two processes race.
     """
     if dedup_key is not None:
         exists = db.session.scalar(
@@ -60,19 +54,25 @@ def queue_mail(
         email, name, user = to.email, to.name, to
     else:
         (email, name), user = to, None
-    context = {"recipient_name": name, **(context or {})}
-    text, html = render_mail(kind, context)
+    data = snapshot({**(context or {}), **(facts or {})})
+    data.setdefault("recipient_name", name)
+    if invitation is not None:
+        data["invitation"] = invitation
     mail = OutboxMail(
         kind=kind,
         to_email=email,
         to_name=name,
         user=user,
-        subject=subject,
-        body_text=text,
-        body_html=html,
+        subject=one_line(subject)[:300],
+        facts=data,
         ics=ics,
-        ics_method=ics_method,
+        ics_method=ics_method if ics else None,
         dedup_key=dedup_key,
     )
     db.session.add(mail)
     return mail
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (CR and LF included) as one space."""
+    return " ".join((text or "").split())

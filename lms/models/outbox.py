@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.models.base import db, str_enum, utcnow
@@ -32,10 +33,18 @@ class OutboxMail(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    #: Plain text, one line: shown on the mail queue page and sent as the Subject header.
     subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
+    #: What the mail reports, as it was when the change was made (JSON: titles, dates as
+    #: ISO strings, positions, links, the session of an invitation). The worker renders the
+    #: bodies and the invitation from it when it sends (:mod:`lms.mail.rendering`), so
+    #: nothing is rendered while the transaction that queued it holds a lock.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Bodies rendered before the mail was queued: mail queued before ``facts`` existed
+    #: (sent as they are), and nothing else.
+    body_text: Mapped[str | None] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    #: An iCalendar invitation sent as a text/calendar part, with its METHOD.
+    #: A prepared iCalendar invitation (with its METHOD) for a row without facts.
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[MailStatus] = mapped_column(

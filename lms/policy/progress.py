@@ -294,6 +294,7 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
     participant who already holds a certificate is left alone. Returns the number of
     participants newly warned.
     """
+    from lms.mail.facts import user_facts
     from lms.mail.outbox import queue_mail
     from lms.urls import absolute_url
 
@@ -303,11 +304,15 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
             continue
         target = item.activity
         key = f"progress-out-of-reach:{target.id}:{item.user.id}"
-        context = {
+        organisation = item.user.organisation
+        context = {  # facts, taken now: the worker renders them later
             "activity": target,
-            "participant": item.user,
-            "decision": item.decision,
-            "rule": item.rule,
+            "participant": {
+                **user_facts(item.user),
+                "organisation": {"name": organisation.name} if organisation else None,
+            },
+            "decision": {"reasons": [str(reason) for reason in item.decision.reasons]},
+            "rule": {"min_attendance_pct": item.rule.min_attendance_pct},
             "programme": target.parent,
             "progress_url": absolute_url("policy.my_progress", activity_id=target.id),
             "overview_url": absolute_url("policy.activity_progress", activity_id=target.id),
@@ -317,7 +322,7 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
             kind="progress_out_of_reach",
             to=item.user,
             subject=f"Je attest voor {target.title} is niet meer haalbaar",
-            context=context,
+            facts=context,
             dedup_key=key,
         )
         if mail is None:
@@ -329,7 +334,7 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
                 kind="progress_out_of_reach_trainer",
                 to=trainer,
                 subject=f"{item.user.name} haalt het attest voor {target.title} niet meer",
-                context={**context, "trainer": trainer},
+                facts={**context, "trainer": trainer},
                 dedup_key=f"{key}:trainer:{trainer.id}",
             )
     return warned

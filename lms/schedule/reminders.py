@@ -123,7 +123,7 @@ def queue_reminders(
                 kind="reminder",
                 to=user,
                 subject=subject,
-                context={"user": user, **context},
+                facts={"user": user, **context},
                 dedup_key=key,
             )
             if mail is None:

@@ -6,7 +6,9 @@ and queue the mails in the same transaction, and never commit. A refusal raises
 
 Every change of an existing session calls :meth:`ActivitySession.touch` (a new SEQUENCE
 and updated time), so calendar clients pick it up. Confirmed participants get one mail per
-person when a session that is still to come is added, moved, moved elsewhere or cancelled.
+person when a session that is still to come is added, moved, moved elsewhere or cancelled;
+so do the activity's trainers when someone else made the change, and the coordinators when
+a trainer made it (:func:`_notify`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from lms.audit import record
-from lms.calendar.ics import invitation
+from lms.calendar.ics import invitation_facts
 from lms.enrolment.queries import confirmed_participants
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
@@ -27,11 +30,13 @@ from lms.models import (
     Activity,
     ActivitySession,
     Attendance,
+    Role,
     SessionStatus,
     User,
+    UserRole,
     utcnow,
 )
-from lms.timeutil import format_date, format_period, format_time
+from lms.timeutil import format_date, format_period
 from lms.urls import absolute_url
 
 #: A session longer than this is almost certainly a typing error.
@@ -205,7 +210,7 @@ def add_session(
         location=data.location,
     )
     if _still_to_come(session.ends_at, now=now):
-        _notify(session, "session_added", subject=f"Nieuwe sessie: {activity.title}")
+        _notify(session, "session_added", actor=actor, subject=f"Nieuwe sessie: {activity.title}")
     return session
 
 
@@ -297,6 +302,7 @@ def update_session(
         result.mailed = _notify(
             session,
             kind,
+            actor=actor,
             subject=subject,
             extra={
                 "old_starts_at": old["starts_at"],
@@ -377,6 +383,7 @@ def cancel_session(
     return _notify(
         session,
         "session_cancelled",
+        actor=actor,
         subject=f"Geannuleerd: {activity.title} – {format_date(session.starts_at)}",
         extra={"reason": reason},
     )
@@ -420,6 +427,7 @@ def reinstate_session(
     return _notify(
         session,
         "session_added",
+        actor=actor,
         subject=f"Sessie gaat toch door: {activity.title} – {format_date(session.starts_at)}",
         extra={"reinstated": True},
     )
@@ -432,23 +440,24 @@ def _notify(
     session: ActivitySession,
     kind: str,
     *,
+    actor: User | None,
     subject: str,
     extra: dict[str, Any] | None = None,
 ) -> int:
-    """One mail per confirmed participant of the session's activity; returns the count.
+    """Tell everyone who must know; returns how many participants were mailed.
 
-    Each mail carries the session as a calendar invitation with the feeds' UID and the
-    raised SEQUENCE: METHOD:REQUEST updates (or adds) it, METHOD:CANCEL removes it.
+    Each confirmed participant of the session's activity gets one mail with the session as
+    a calendar invitation (the feeds' UID and the raised SEQUENCE: METHOD:REQUEST updates
+    or adds it, METHOD:CANCEL removes it). So does each trainer of the activity who did not
+    make the change. When a trainer (not a coordinator) made it, the coordinators hear of
+    it (``MAIL_COORDINATOR_ADDRESS`` when set, else every active coordinator). Only facts
+    are queued: the mails are rendered when they are sent.
     """
     activity = session.activity
     participants = confirmed_participants(activity.id)
-    if not participants:
-        return 0
-    context = {
+    facts = {
         "activity": activity,
         "session": session,
-        "period": format_period(session.starts_at, session.ends_at),
-        "start_time": format_time(session.starts_at),
         "links": mail_links(activity),
         **(extra or {}),
     }
@@ -458,11 +467,54 @@ def _notify(
             kind=kind,
             to=user,
             subject=subject,
-            context={"user": user, **context},
-            ics=invitation([session], user, method),
-            ics_method=method,
+            facts={"user": user, **facts},
+            invitation=invitation_facts(session, user, method),
         )
+    trainer_ids = {trainer.id for trainer in activity.trainers}
+    for trainer in activity.trainers:
+        if not trainer.is_active or (actor is not None and trainer.id == actor.id):
+            continue
+        queue_mail(
+            kind="session_trainer",
+            to=trainer,
+            subject=subject,
+            facts={"user": trainer, "change": kind, "by": actor, **facts},
+            invitation=invitation_facts(session, trainer, method),
+        )
+    if actor is not None and actor.id in trainer_ids and not actor.is_coordinator:
+        for address in _coordinator_addresses():
+            queue_mail(
+                kind="session_changed_by_trainer",
+                to=address,
+                subject=f"{actor.name} wijzigde een sessie: {subject}",
+                facts={
+                    "change": kind,
+                    "by": actor,
+                    "participants": len(participants),
+                    "manage_url": absolute_url("schedule.manage", activity_id=activity.id),
+                    **facts,
+                },
+            )
     return len(participants)
+
+
+def _coordinator_addresses() -> list[User | tuple[str, str]]:
+    """Who hears of a trainer's change: the configured address, else the coordinators."""
+    configured = (current_app.config.get("MAIL_COORDINATOR_ADDRESS") or "").strip()
+    if configured:
+        return [(configured, "Coördinatie SAM Leerplatform")]
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                UserRole.role == Role.COORDINATOR,
+                User.active.is_(True),
+                User.erased_at.is_(None),
+            )
+            .order_by(User.name, User.id)
+        )
+    )
 
 
 def mail_links(activity: Activity) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.mail.rendering import render_outbox_mail
 from lms.models import AuditEntry, OutboxMail
 
 
@@ -45,9 +46,9 @@ def test_preview_then_send_to_the_chosen_statuses(
     mails = outbox()
     assert sorted(m.to_email for m in mails) == sorted([ann.email, bert.email])
     assert all(m.subject == "Praktisch voor dinsdag" for m in mails)
-    ann_mail = next(m for m in mails if m.to_email == ann.email)
-    assert ann_mail.body_text.startswith("Dag Ann,")
-    assert "Breng je laptop mee." in ann_mail.body_text and ann_mail.body_html
+    ann_mail = render_outbox_mail(next(m for m in mails if m.to_email == ann.email))
+    assert ann_mail.text.startswith("Dag Ann,")
+    assert "Breng je laptop mee." in ann_mail.text and ann_mail.html
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "activity.mailed"))
     assert entry.details["recipients"] == 2 and entry.activity_id == activity.id
 
@@ -90,4 +91,26 @@ def test_errors_are_explained(client, as_coordinator, create_activity):
         data={"subject": "Hallo", "body": "Tekst", "preview": "x"},
     )
     assert "Kies minstens één groep ontvangers." in response.get_data(as_text=True)
+    assert outbox() == []
+
+
+def test_a_line_break_in_the_subject_is_refused_in_dutch(
+    client, as_coordinator, create_activity, participant, enrol
+):
+    """A line break would end the Subject header and start another one: refused at input,
+    for the preview and for a crafted send alike, and nothing is queued."""
+    activity = create_activity(capacity=5)
+    enrol(activity, participant("Ann"))
+    for extra in ({"preview": "x"}, {"preview": "", "send": "Versturen", "fingerprint": "x"}):
+        response = client.post(
+            f"/admin/activities/{activity.id}/mail",
+            data={
+                "statuses": ["confirmed"],
+                "subject": "Info\r\nBcc: iedereen@example.org",
+                "body": "Tekst",
+                **extra,
+            },
+        )
+        page = response.get_data(as_text=True)
+        assert "Het onderwerp moet op één regel staan" in page
     assert outbox() == []

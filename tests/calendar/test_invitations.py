@@ -7,11 +7,12 @@ from datetime import timedelta
 import icalendar
 from ical.calendar_stream import IcsCalendarStream
 
-from lms.calendar.ics import invitation
+from lms.calendar.ics import invitation, invitation_facts
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.mail.worker import send_due
 from lms.models import SessionStatus
+from lms.timeutil import format_date
 
 
 def parse_both(text: str):
@@ -24,12 +25,15 @@ def test_request_has_organizer_attendee_and_the_feed_uids(
     participant = create_user(email="sara@example.org", name="Sara Janssens")
     activity = create_activity(title="Wonen op maat", sessions=3)
     enrol(participant, activity)
-    text = invitation(activity.sessions, participant, "REQUEST")
-    calendar, strict = parse_both(text)
-    assert str(calendar["METHOD"]) == "REQUEST"
-    assert strict.method == "REQUEST"
-    events = list(calendar.walk("VEVENT"))
-    assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
+    events = []
+    for session in activity.sessions:  # one iTIP object per session: one UID each
+        calendar, strict = parse_both(invitation(session, participant, "REQUEST"))
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert strict.method == "REQUEST"
+        (event,) = calendar.walk("VEVENT")
+        assert str(event["UID"]) == session.uid
+        assert len(list(calendar.walk("VTIMEZONE"))) == 1
+        events.append(event)
     for event in events:
         assert str(event["ORGANIZER"]) == "mailto:leerplatform@samenlevingsopbouw.be"
         assert event["ORGANIZER"].params["CN"] == "SAM Leerplatform"
@@ -40,7 +44,6 @@ def test_request_has_organizer_attendee_and_the_feed_uids(
     for event in strict.events:
         assert event.organizer.uri == "mailto:leerplatform@samenlevingsopbouw.be"
         assert [a.uri for a in event.attendees] == ["mailto:sara@example.org"]
-    assert len(list(calendar.walk("VTIMEZONE"))) == 1
 
     # Same UIDs and SEQUENCEs as every feed and the single download.
     feed_text = client.get(feed_path(participant)).data
@@ -59,12 +62,12 @@ def test_rescheduled_session_request_has_higher_sequence_same_uid(create_user, c
     participant = create_user()
     activity = create_activity(sessions=2)
     session = activity.sessions[0]
-    before = icalendar.Calendar.from_ical(invitation([session], participant, "REQUEST"))
+    before = icalendar.Calendar.from_ical(invitation(session, participant, "REQUEST"))
     session.starts_at += timedelta(days=2)
     session.ends_at += timedelta(days=2)
     session.touch()
     db.session.commit()
-    after_text = invitation([session], participant, "REQUEST")
+    after_text = invitation(session, participant, "REQUEST")
     after, strict = parse_both(after_text)
     (old,), (new,) = before.walk("VEVENT"), after.walk("VEVENT")
     assert str(old["UID"]) == str(new["UID"]) == session.uid
@@ -80,7 +83,7 @@ def test_cancel_message_is_method_cancel_with_status_cancelled(create_user, crea
     session.status = SessionStatus.CANCELLED
     session.touch()
     db.session.commit()
-    text = invitation([session], participant, "CANCEL")
+    text = invitation(session, participant, "CANCEL")
     calendar, strict = parse_both(text)
     assert str(calendar["METHOD"]) == "CANCEL"
     (event,) = calendar.walk("VEVENT")
@@ -89,19 +92,19 @@ def test_cancel_message_is_method_cancel_with_status_cancelled(create_user, crea
     assert event["SEQUENCE"] == 1
     assert strict.events[0].status.value == "CANCELLED"
     # A REQUEST leaves out what no longer takes place; nothing left gives None.
-    assert invitation([session], participant, "REQUEST") is None
+    assert invitation(session, participant, "REQUEST") is None
 
 
 def test_invitation_travels_as_text_calendar_part(smtp_server, create_user, create_activity):
     participant = create_user(email="an@example.org")
     activity = create_activity(title="Wonen op maat", sessions=2)
+    session = activity.sessions[0]
     queue_mail(
         kind="password_reset",  # any existing template: this test is about the calendar part
         to=participant,
         subject="Uitnodiging",
-        context={"reset_url": "https://example.org", "user": participant},
-        ics=invitation(activity.sessions, participant, "REQUEST"),
-        ics_method="REQUEST",
+        facts={"link": "https://example.org", "hours": 2, "user": participant},
+        invitation=invitation_facts(session, participant, "REQUEST"),
     )
     db.session.commit()
     assert send_due().sent == 1
@@ -109,7 +112,7 @@ def test_invitation_travels_as_text_calendar_part(smtp_server, create_user, crea
     part = mail.part("text/calendar")
     assert part.get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(part.get_content())
-    assert {str(e["UID"]) for e in calendar.walk("VEVENT")} == {s.uid for s in activity.sessions}
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [session.uid]
 
 
 def test_enrolment_confirmation_mail_carries_the_sessions_as_request(
@@ -121,14 +124,26 @@ def test_enrolment_confirmation_mail_carries_the_sessions_as_request(
     activity = create_activity(title="Wonen op maat", sessions=3)
     enrolment_service.enrol(activity, participant)
     db.session.commit()
+    # The confirmation brings the first session; each further session has its own message.
     (mail,) = queued_mails("enrolment_confirmed")
-    assert mail.ics_method == "REQUEST"
-    calendar, strict = parse_both(mail.ics)
-    assert str(calendar["METHOD"]) == "REQUEST"
-    events = list(calendar.walk("VEVENT"))
-    assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
+    further = queued_mails("session_invitation")
+    ordered = sorted(activity.sessions, key=lambda s: s.starts_at)
+    assert "de andere 2 volgen elk in een eigen mail" in mail.body_text
+    assert [m.subject for m in further] == [
+        f"Agenda: Wonen op maat, sessie {n} van 3 ({format_date(ordered[n - 1].starts_at)})"
+        for n in (2, 3)
+    ]
+    assert "Sessie 2 van 3" in further[0].body_text
+    events = []
+    for message in (mail, *further):
+        assert message.ics_method == "REQUEST"
+        calendar, strict = parse_both(message.ics)
+        assert str(calendar["METHOD"]) == "REQUEST"
+        (event,) = calendar.walk("VEVENT")
+        assert len(strict.events) == 1
+        events.append(event)
+    assert [str(e["UID"]) for e in events] == [s.uid for s in ordered]
     assert {str(e["ATTENDEE"]) for e in events} == {"mailto:sara@example.org"}
-    assert len(strict.events) == 3
     feed = icalendar.Calendar.from_ical(client.get(feed_path(participant)).data)
     assert {str(e["UID"]) for e in feed.walk("VEVENT")} == {str(e["UID"]) for e in events}
 
@@ -182,15 +197,21 @@ def test_cancelling_a_confirmed_enrolment_mails_a_cancel_for_its_sessions(
     db.session.commit()
     enrolment_service.cancel(activity, participant)
     db.session.commit()
+    # The CANCEL mirrors the REQUESTs: one message per session, the same UIDs.
     (mail,) = queued_mails("enrolment_cancelled")
-    assert mail.ics_method == "CANCEL"
-    calendar, strict = parse_both(mail.ics)
-    assert str(calendar["METHOD"]) == "CANCEL"
-    events = list(calendar.walk("VEVENT"))
+    further = [m for m in queued_mails("session_invitation") if m.ics_method == "CANCEL"]
+    assert len(further) == 1 and further[0].subject.startswith("Uit je agenda: ")
+    events = []
+    for message in (mail, *further):
+        assert message.ics_method == "CANCEL"
+        calendar, strict = parse_both(message.ics)
+        assert str(calendar["METHOD"]) == "CANCEL"
+        (event,) = calendar.walk("VEVENT")
+        assert strict.events[0].status.value == "CANCELLED"
+        events.append(event)
     assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
     assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}
     assert {str(e["ATTENDEE"]) for e in events} == {"mailto:sara@example.org"}
-    assert len(strict.events) == 2
 
 
 def test_leaving_the_waiting_list_mails_no_calendar_part(
@@ -221,8 +242,12 @@ def test_cancelling_the_activity_mails_a_cancel_to_the_confirmed(
     enrolment_service.cancel_activity(activity, actor=None, reason="Te weinig inschrijvingen")
     db.session.commit()
     (mail,) = queued_mails("enrolment_activity_cancelled")
-    assert mail.ics_method == "CANCEL"
-    calendar, _strict = parse_both(mail.ics)
-    events = list(calendar.walk("VEVENT"))
+    further = [m for m in queued_mails("session_invitation") if m.ics_method == "CANCEL"]
+    events = []
+    for message in (mail, *further):
+        assert message.ics_method == "CANCEL"
+        calendar, _strict = parse_both(message.ics)
+        (event,) = calendar.walk("VEVENT")
+        events.append(event)
     assert {str(e["UID"]) for e in events} == {s.uid for s in activity.sessions}
     assert {str(e["STATUS"]) for e in events} == {"CANCELLED"}

@@ -95,5 +95,5 @@ def test_those_who_may_join_get_the_link(
     # After logging out the same download is the public one again.
     assert LINK not in client.get(f"/sessions/{session.id}.ics").get_data(as_text=True)
     # The participant's invitation carries the link.
-    text = invitation(activity.sessions, participant, "REQUEST")
+    text = invitation(activity.sessions[0], participant, "REQUEST")
     assert LINK in _locations_and_descriptions(text.encode())
