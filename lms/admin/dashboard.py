@@ -61,6 +61,9 @@ class Attention:
     certificates: list = field(default_factory=list)  # lms.certificates.overview.ActivityIssuing
     published_upcoming: int = 0
     drafts: int = 0
+    #: What still has to be done so attendance and certificates add up
+    #: (lms.attendance.todo.TodoList).
+    todo: object = None
 
     @property
     def nothing(self) -> bool:
@@ -70,6 +73,7 @@ class Attention:
             or self.failed_mails
             or self.free_seats
             or self.certificates
+            or (self.todo is not None and not self.todo.empty)
         )
 
 
@@ -183,6 +187,9 @@ def attention(now: datetime) -> Attention:
     result.free_seats = free_seats_while_waiting(now)
     result.certificates = issuing_overview(now=now).waiting[:LIMIT]
     result.published_upcoming, result.drafts = offer_counts(now)
+    from lms.attendance.todo import coordinator_todo
+
+    result.todo = coordinator_todo(now)
     return result
 
 

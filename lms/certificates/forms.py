@@ -39,6 +39,23 @@ class ReissueForm(FlaskForm):
     submit = SubmitField(_l("Opnieuw uitreiken"))
 
 
+class KeepForm(FlaskForm):
+    """Keep a certificate after its attendance changed: the coordinator says why."""
+
+    reason = TextAreaField(
+        _l("Waarom blijft het attest geldig?"),
+        validators=[
+            DataRequired(_l("Geef een reden op waarom het attest blijft gelden.")),
+            Length(max=2000, message=_l("Houd de reden korter dan 2000 tekens.")),
+        ],
+        description=_l(
+            "Bijvoorbeeld: de persoon haalt de vereiste aanwezigheid nog altijd. De reden "
+            "komt in de auditlog; de houder krijgt geen mail."
+        ),
+    )
+    submit = SubmitField(_l("Attest behouden"))
+
+
 class VerifyForm(FlaskForm):
     """The public lookup form (GET, so no CSRF token: it changes nothing)."""
 

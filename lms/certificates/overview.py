@@ -29,6 +29,10 @@ class ActivityIssuing:
     to_issue: int = 0
     issued: int = 0
     not_eligible: int = 0
+    #: People whose result waits for attendance of sessions nobody recorded.
+    incomplete: int = 0
+    #: Valid certificates whose attendance changed after issuing.
+    to_review: int = 0
 
 
 @dataclass
@@ -59,7 +63,11 @@ def issuing_overview(*, now: datetime | None = None, days: int = 365) -> Overvie
         for item in items:
             if item.certificate is not None:
                 row.issued += 1
-            if item.state == State.ELIGIBLE:
+                if item.certificate.needs_review:
+                    row.to_review += 1
+            if item.state == State.INCOMPLETE:
+                row.incomplete += 1
+            elif item.state == State.ELIGIBLE:
                 row.eligible += 1
                 if item.certificate is None and item.revoked is None:
                     row.to_issue += 1

@@ -28,7 +28,7 @@ from lms.access import coordinator_required, forbid_unless
 from lms.api.serializers import iso
 from lms.certificates import service
 from lms.certificates.codes import normalise
-from lms.certificates.forms import IssueForm, ReissueForm, RevokeForm, VerifyForm
+from lms.certificates.forms import IssueForm, KeepForm, ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.record import learning_record as build_learning_record
 from lms.extensions import db, limiter
 from lms.models import Activity, Certificate, Role, User, utcnow
@@ -237,7 +237,9 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
     return certificate
 
 
-def _detail(certificate: Certificate, revoke_form=None, reissue_form=None, status=200) -> Any:
+def _detail(
+    certificate: Certificate, revoke_form=None, reissue_form=None, status=200, keep_form=None
+) -> Any:
     history = list(
         db.session.scalars(
             select(Certificate)
@@ -257,9 +259,47 @@ def _detail(certificate: Certificate, revoke_form=None, reissue_form=None, statu
             history=history,
             revoke_form=revoke_form or RevokeForm(prefix="revoke"),
             reissue_form=reissue_form or ReissueForm(prefix="reissue"),
+            keep_form=keep_form or KeepForm(prefix="keep"),
+            current=_current_progress(certificate),
         ),
         status,
     )
+
+
+def _current_progress(certificate: Certificate) -> Any:
+    """Today's judgement of the holder, beside what the certificate states (for review)."""
+    if not certificate.needs_review or certificate.user_id is None:
+        return None
+    from lms.policy.progress import activity_progress
+
+    found = activity_progress(certificate.activity_id, [certificate.user_id])
+    return found[0] if found else None
+
+
+@bp.post("/certificates/<int:certificate_id>/keep")
+@coordinator_required
+def keep(certificate_id: int) -> Any:
+    """Keep a certificate whose attendance changed after issuing (off the to-do list)."""
+    certificate = _certificate_or_404(certificate_id)
+    form = KeepForm(prefix="keep")
+    if form.validate_on_submit():
+        try:
+            service.keep_after_review(certificate, actor=current_user, reason=form.reason.data)
+        except service.CertificateError as exc:
+            db.session.rollback()
+            form.reason.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Attest %(code)s blijft geldig; het staat niet meer op de takenlijst.",
+                    code=certificate.code,
+                ),
+                "success",
+            )
+            return redirect(url_for("certificates.detail", certificate_id=certificate_id))
+    certificate = _certificate_or_404(certificate_id)
+    return _detail(certificate, keep_form=form, status=422)
 
 
 @bp.get("/certificates/<int:certificate_id>")

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
@@ -79,20 +80,24 @@ class IssueResult:
 
     @property
     def summary(self) -> str:
+        """One sentence for the page or the nightly run, in the reader's language."""
         parts = [
-            f"{len(self.issued)} {'attest' if len(self.issued) == 1 else 'attesten'} uitgereikt"
+            ngettext("%(num)d attest uitgereikt", "%(num)d attesten uitgereikt", len(self.issued))
         ]
         if self.already:
-            parts.append(f"{self.already} had al een attest")
+            parts.append(_("%(num)d had al een attest", num=self.already))
         if self.revoked:
-            parts.append(f"{self.revoked} met een ingetrokken attest overgeslagen")
+            parts.append(_("%(num)d met een ingetrokken attest overgeslagen", num=self.revoked))
         if self.not_eligible:
-            parts.append(f"{self.not_eligible} voldoet (nog) niet aan het leerbeleid")
+            parts.append(_("%(num)d voldoet (nog) niet aan het leerbeleid", num=self.not_eligible))
         if self.incomplete:
-            names = ", ".join(u.name for u in self.incomplete)
             parts.append(
-                f"{len(self.incomplete)} wacht op aanwezigheden van niet geregistreerde "
-                f"sessies ({names})"
+                ngettext(
+                    "%(num)d wacht op aanwezigheden van niet geregistreerde sessies (%(names)s)",
+                    "%(num)d wachten op aanwezigheden van niet geregistreerde sessies (%(names)s)",
+                    len(self.incomplete),
+                    names=", ".join(u.name for u in self.incomplete),
+                )
             )
         return ", ".join(parts) + "."
 

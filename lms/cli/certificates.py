@@ -48,7 +48,8 @@ def issue(activity_id: int | None) -> None:
             raise
         db.session.commit()
         total += len(result.issued)
-        if result.issued or activity_id is not None:
+        if result.issued or result.incomplete or activity_id is not None:
+            # Never silent about people whose result waits for unrecorded sessions.
             click.echo(f"#{each} {result.activity.title}: {result.summary}")
     click.echo(
         f"Klaar: {total} {'attest' if total == 1 else 'attesten'} uitgereikt "

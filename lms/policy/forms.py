@@ -146,3 +146,17 @@ def policy_form_class(themes: list[tuple[int, str]]) -> type[PolicyFormBase]:
 
 class DeleteForm(FlaskForm):
     submit = SubmitField(_l("Geplande versie verwijderen"))
+
+
+class AbsenceForm(FlaskForm):
+    """A participant reports in advance that they cannot come to a session."""
+
+    reason = TextAreaField(
+        _l("Waarom kun je niet komen?"),
+        validators=[
+            DataRequired(_l("Laat weten waarom je niet kunt komen.")),
+            Length(max=500, message=_l("Houd het korter dan 500 tekens.")),
+        ],
+        description=_l("Je lesgever ziet dit bij de aanwezigheden; je staat dan verontschuldigd."),
+    )
+    submit = SubmitField(_l("Afmelden voor deze sessie"))

@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme
 from lms.policy import service
 from lms.policy.evaluation import State
-from lms.policy.forms import DeleteForm, policy_form_class
+from lms.policy.forms import AbsenceForm, DeleteForm, policy_form_class
 from lms.policy.progress import activity_progress as gather_progress
 from lms.policy.progress import load_activities, user_progress
 from lms.timeutil import utcnow
@@ -214,10 +214,61 @@ def my_progress(activity_id: int) -> Any:
         activity=item.activity,
         item=item,
         now=utcnow(),
+        absence_form=AbsenceForm(),
     )
 
 
+@bp.post("/activities/<int:activity_id>/sessions/<int:session_id>/absence")
+@login_required
+def report_absence(activity_id: int, session_id: int) -> Any:
+    """The participant reports they cannot come to a future session (excused, with a reason)."""
+    from lms.attendance.service import AttendanceError
+    from lms.attendance.service import report_absence as report
+    from lms.models import ActivitySession
+
+    session = db.session.get(ActivitySession, session_id)
+    if session is None or activity_id not in (
+        session.activity_id,
+        session.activity.parent_id,
+    ):
+        abort(404)
+    back = url_for("policy.my_progress", activity_id=activity_id) + "#sessies"
+    form = AbsenceForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(back)
+    try:
+        report(session, current_user, form.reason.data or "")
+    except AttendanceError as error:
+        db.session.rollback()
+        if error.code == "not_enrolled":
+            abort(404)
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Je bent afgemeld voor deze sessie. Je lesgever ziet je reden."), "success")
+    return redirect(back)
+
+
 # --- Template filters shared by the policy and certificate pages ----------------------------------
+
+
+@bp.app_template_global("trainer_todo")
+def _trainer_todo() -> Any:
+    """The to-do list of the signed-in trainer (their "Mijn sessies"), or None for others.
+
+    A template global, so the page that lists a trainer's sessions shows it without its
+    view having to know about it (the queries live in :mod:`lms.attendance.todo`).
+    """
+    from lms.attendance.todo import trainer_todo
+
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    if not current_user.has_role(Role.TRAINER):
+        return None
+    return trainer_todo(current_user)
 
 
 @bp.app_template_filter("hours_nl")

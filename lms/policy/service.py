@@ -152,15 +152,21 @@ class EffectiveRule:
     @property
     def description(self) -> str:
         """``80 % van de geplande uren; verontschuldigd telt niet mee; gevolgde uren``."""
-        excused = "telt mee" if self.excused_counts else "telt niet mee"
-        credit = (
-            "nominale uren erkend"
-            if self.hours_credit == HoursCredit.NOMINAL
-            else "gevolgde uren erkend"
+        excused = (
+            _("verontschuldigde afwezigheid telt mee")
+            if self.excused_counts
+            else _("verontschuldigde afwezigheid telt niet mee")
         )
-        return (
-            f"minstens {self.min_attendance_pct} % van de geplande uren aanwezig; "
-            f"verontschuldigde afwezigheid {excused}; {credit}"
+        credit = (
+            _("nominale uren erkend")
+            if self.hours_credit == HoursCredit.NOMINAL
+            else _("gevolgde uren erkend")
+        )
+        return _(
+            "minstens %(pct)s %% van de geplande uren aanwezig; %(excused)s; %(credit)s",
+            pct=self.min_attendance_pct,
+            excused=excused,
+            credit=credit,
         )
 
 
