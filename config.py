@@ -59,6 +59,14 @@ class Config:
     #: Mail worker: attempts before a mail is marked failed, and the first backoff.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+    #: Mail worker: connect and read timeout of the SMTP server (a whole mail is cut off at
+    #: twice this), and the lease of a claimed mail (at least six times the timeout, so a
+    #: second worker never sends a mail that is still on its way; lms/mail/worker.py).
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
+    MAIL_CLAIM_LEASE_SECONDS = float(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "600"))
+    #: Whether the SMTP server takes addresses with accents before the @ (SMTPUTF8);
+    #: without it, registration and the user import refuse such addresses up front.
+    MAIL_SMTPUTF8 = _bool("MAIL_SMTPUTF8")
     #: Retention (``lms purge``, privacy page): sent or aborted mail, certificates of erased
     #: people, built feeds, revoked API tokens.
     MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
