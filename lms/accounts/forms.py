@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from lms.accounts.passwords import MIN_LENGTH
 
@@ -49,6 +49,15 @@ class RegistrationForm(FlaskForm):
         ],
     )
     submit = SubmitField(_l("Account aanmaken"))
+
+    def validate_email(self, field: EmailField) -> None:
+        """Refuse an address our mail server cannot deliver to, and say why
+        (:mod:`lms.mail.addresses`): otherwise the mails about it would never arrive."""
+        from lms.mail.addresses import deliverable_reason
+
+        reason = deliverable_reason(field.data or "") if not field.errors else None
+        if reason:
+            raise ValidationError(reason)
 
 
 class ForgotPasswordForm(FlaskForm):

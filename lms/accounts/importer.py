@@ -28,6 +28,7 @@ from lms.accounts.service import (
 )
 from lms.audit import record
 from lms.extensions import db
+from lms.mail.addresses import deliverable_reason
 from lms.models import ROLE_LABELS, Role, User
 from lms.models.user import normalise_email
 
@@ -102,11 +103,16 @@ def parse_roles(value: str) -> set[Role]:
 
 def check_email(value: str) -> str:
     try:
-        return normalise_email(validate_email(value, check_deliverability=False).normalized)
+        email = normalise_email(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
         raise LineError(
             _("ongeldig e-mailadres '%(email)s' (%(reason)s)", email=value, reason=exc)
         ) from None
+    # An address our mail server cannot deliver to (lms/mail/addresses.py) is refused too.
+    reason = deliverable_reason(email)
+    if reason:
+        raise LineError(_("e-mailadres '%(email)s': %(reason)s", email=value, reason=reason))
+    return email
 
 
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 
 from lms.audit import record
 from lms.extensions import db
+from lms.mail.failures import FailureCode, advice, explain, parse_failure
 from lms.mail.worker import abort_mail, retry_mail
 from lms.models import MailStatus, OutboxMail, User
 from lms.pagination import Page, page_number, paginate
@@ -25,6 +26,34 @@ STATUS_LABELS = {
     MailStatus.FAILED: "mislukt",
     MailStatus.ABORTED: "afgebroken",
 }
+
+
+@dataclass(frozen=True)
+class FailureExplanation:
+    """Why a mail failed and what can be done, for the coordinator."""
+
+    reason: str
+    advice: str
+    #: What the server or library said, verbatim (empty for older free-text errors).
+    detail: str
+    #: The address itself is the problem: correcting it at the person helps.
+    address_problem: bool
+
+
+def explain_failure(mail: OutboxMail) -> FailureExplanation | None:
+    """The Dutch (or English) explanation of ``mail.last_error``; None when there is none."""
+    if not mail.last_error:
+        return None
+    failure = parse_failure(mail.last_error)
+    if failure is None:  # written before failures had codes
+        return FailureExplanation(mail.last_error, "", "", False)
+    return FailureExplanation(
+        reason=explain(failure),
+        advice=advice(failure),
+        detail=failure.detail,
+        address_problem=failure.code
+        in (FailureCode.REFUSED, FailureCode.UNENCODABLE, FailureCode.BAD_ADDRESS),
+    )
 
 
 class MailQueueError(Exception):

@@ -36,6 +36,7 @@ def mail() -> Any:
         labels=mail_queue.STATUS_LABELS,
         statuses=list(MailStatus),
         action_form=ConfirmForm(),
+        explain=mail_queue.explain_failure,
     )
 
 
@@ -46,6 +47,7 @@ def mail_detail(mail_id: int) -> Any:
         mail=_mail_or_404(mail_id),
         labels=mail_queue.STATUS_LABELS,
         action_form=ConfirmForm(),
+        explain=mail_queue.explain_failure,
     )
 
 
