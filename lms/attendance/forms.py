@@ -8,8 +8,11 @@ the trainer then changes the exceptions before saving.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, time, timedelta
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, SubmitField
@@ -19,16 +22,51 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.attendance.queries import SessionCard
 from lms.attendance.service import Mark
 from lms.models import ATTENDANCE_LABELS, AttendanceStatus
+from lms.timeutil import to_local
 
-STATUS_CHOICES = [
-    SelectChoice(status.value, ATTENDANCE_LABELS[status])
-    for status in (
-        AttendanceStatus.PRESENT,
-        AttendanceStatus.ABSENT,
-        AttendanceStatus.EXCUSED,
-        AttendanceStatus.PARTIAL,
-    )
-]
+#: The order of the grid's buttons, as in Moodle's P/L/E/A: the common case first, the
+#: exceptions after it.
+STATUS_ORDER = (
+    AttendanceStatus.PRESENT,
+    AttendanceStatus.PARTIAL,
+    AttendanceStatus.EXCUSED,
+    AttendanceStatus.ABSENT,
+)
+STATUS_CHOICES = [SelectChoice(status.value, ATTENDANCE_LABELS[status]) for status in STATUS_ORDER]
+#: What a button shows on a phone (its accessible name stays the full label).
+SHORT_LABELS = {
+    AttendanceStatus.PRESENT.value: _l("Aanw."),
+    AttendanceStatus.PARTIAL.value: _l("Deels"),
+    AttendanceStatus.EXCUSED.value: _l("Ver."),
+    AttendanceStatus.ABSENT.value: _l("Afw."),
+}
+REMARK_MAX = 200
+_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:.u]([0-5]\d)\s*$")
+
+
+def parse_clock(value: str | None) -> time | None:
+    """``9:05``, ``09.05`` or ``9u05`` as a time of day; anything else is None."""
+    match = _CLOCK.match(value or "")
+    if not match:
+        return None
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def minutes_between(
+    starts_at: datetime, ends_at: datetime, arrived: time | None, left: time | None
+) -> int | None:
+    """Minutes of the session someone was there, from when they arrived and left (local
+    clock times on the session's day); None when neither is known or nothing remains."""
+    if arrived is None and left is None:
+        return None
+    start, end = to_local(starts_at), to_local(ends_at)
+    begin = start if arrived is None else start.replace(hour=arrived.hour, minute=arrived.minute)
+    finish = end if left is None else start.replace(hour=left.hour, minute=left.minute)
+    if finish < begin and left is not None and end.date() > start.date():
+        finish += timedelta(days=1)  # a session that runs past midnight
+    begin, finish = max(begin, start), min(finish, end)
+    minutes = int((finish - begin).total_seconds() // 60)
+    return minutes if minutes > 0 else None
 
 
 class MinutesField(IntegerField):
@@ -51,16 +89,34 @@ class AttendanceFormBase(FlaskForm):
     all_present = SubmitField(_l("Iedereen aanwezig"))
     save = SubmitField(_l("Aanwezigheden opslaan"))
 
+    correction_reason = StringField(
+        _l("Reden van de correctie"),
+        validators=[Optional(), Length(max=REMARK_MAX)],
+        description=_l("Bijvoorbeeld: afwezigheid later gemeld, verkeerd aangeduid."),
+    )
+
     #: (user, status field, minutes field) per participant, in roster order.
     rows: list[tuple[Any, RadioField, MinutesField]]
     duration: int
+    starts_at: datetime
+    ends_at: datetime
+    #: Per user id: the remark box and the arrived/left boxes (read from the request).
+    extras: dict[int, dict[str, str]]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        for _user, status, minutes in self.rows:
+        for user, status, minutes in self.rows:
             if status.data != AttendanceStatus.PARTIAL.value:
                 minutes.errors = []
                 continue
+            if minutes.data is None and not getattr(minutes, "unreadable", False):
+                extra = self.extras.get(user.id, {})
+                minutes.data = minutes_between(
+                    self.starts_at,
+                    self.ends_at,
+                    parse_clock(extra.get("arrived")),
+                    parse_clock(extra.get("left")),
+                )
             if getattr(minutes, "unreadable", False):
                 minutes.errors = [_l("Vul een geheel aantal minuten in.")]
                 ok = False
@@ -100,9 +156,15 @@ class AttendanceFormBase(FlaskForm):
                     user.id,
                     chosen,
                     minutes.data if chosen == AttendanceStatus.PARTIAL else None,
+                    remark=self.remark_of(user.id),
                 )
             )
         return result
+
+    def remark_of(self, user_id: int) -> str:
+        """The remark typed for this person (one line, at most REMARK_MAX characters)."""
+        text = " ".join(self.extras.get(user_id, {}).get("remark", "").split())
+        return text[:REMARK_MAX]
 
     @property
     def unchosen(self) -> int:
@@ -139,6 +201,18 @@ def attendance_form(card: SessionCard, **kwargs: Any) -> AttendanceFormBase:
             data[f"minutes_{uid}"] = entry.attendance.minutes
     form = AttendanceForm(data=data, **kwargs)
     form.duration = duration
+    form.starts_at = card.session.starts_at
+    form.ends_at = card.session.ends_at
+    posted = request.method == "POST"
+    form.extras = {
+        entry.user.id: {
+            key: str(request.form.get(f"{key}_{entry.user.id}", ""))[:REMARK_MAX]
+            if posted
+            else (getattr(entry.attendance, "remark", "") or "" if key == "remark" else "")
+            for key in ("remark", "arrived", "left")
+        }
+        for entry in card.entries
+    }
     form.rows = [
         (entry.user, form[f"status_{entry.user.id}"], form[f"minutes_{entry.user.id}"])
         for entry in card.entries

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.access import can_manage_activity, forbid_unless, role_required
 from lms.attendance import checkin, queries, service
 from lms.attendance.export import attendance_csv
-from lms.attendance.forms import CheckinCodeForm, attendance_form
+from lms.attendance.forms import SHORT_LABELS, CheckinCodeForm, attendance_form
 from lms.attendance.service import AttendanceError
 from lms.attendance.sheet import attendance_sheet_pdf
 from lms.extensions import db, limiter, login_manager
@@ -118,6 +118,7 @@ def take(session_id: int) -> Any:
         refusal = error
     filled = 0
     status = 200
+    certificates_affected = _certificates_affected(session)
     if request.method == "POST":
         if refusal is not None:
             status = 409
@@ -127,7 +128,12 @@ def take(session_id: int) -> Any:
             else:
                 try:
                     result = service.record_attendance(
-                        session, form.marks(), actor=current_user, source="trainer", now=now
+                        session,
+                        form.marks(),
+                        actor=current_user,
+                        source="trainer",
+                        now=now,
+                        correction_reason=(form.correction_reason.data or "").strip(),
                     )
                 except AttendanceError as error:
                     db.session.rollback()
@@ -156,8 +162,20 @@ def take(session_id: int) -> Any:
         now=now,
         labels={s.value: s.label for s in AttendanceStatus},
         checkin_open=checkin.window_state(session, now) == checkin.WindowState.OPEN,
+        certificates_affected=certificates_affected,
+        short_labels=SHORT_LABELS,
+        local_start=to_local(session.starts_at).strftime("%H:%M"),
+        local_end=to_local(session.ends_at).strftime("%H:%M"),
     )
     return response, status
+
+
+def _certificates_affected(session: ActivitySession) -> list[str]:
+    """Names of the people whose issued certificate a change of this session's
+    attendance would contradict (warned about before saving)."""
+    return sorted(
+        {c.user.name for c in queries.issued_certificates_affected(session.id) if c.user}
+    )
 
 
 def _saved_message(result: service.RecordResult, unchosen: int) -> str:

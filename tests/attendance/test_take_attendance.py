@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -37,9 +38,42 @@ def count(model):
     return db.session.scalar(select(func.count(model.id)))
 
 
+class _Radios(HTMLParser):
+    """The checked radio buttons of a page: (name, value) pairs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "input" and found.get("type") == "radio" and "checked" in found:
+            self.checked.append((found.get("name", ""), found.get("value", "")))
+
+
+class _AllRadios(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.radios: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "input" and found.get("type") == "radio":
+            self.radios.append((found.get("name", ""), found.get("value", "")))
+
+
+def _radios(page):
+    """Every radio button of a page, in document order: (name, value)."""
+    parser = _AllRadios()
+    parser.feed(page)
+    return parser.radios
+
+
 def checked(page, value):
     """Names of the radio groups where ``value`` is checked."""
-    return re.findall(rf'<input checked[^>]*name="([^"]+)" type="radio" value="{value}"', page)
+    parser = _Radios()
+    parser.feed(page)
+    return [name for name, chosen in parser.checked if chosen == value]
 
 
 def records(session):
@@ -288,7 +322,21 @@ def test_the_form_is_usable_on_a_phone_without_javascript(course, client, login)
         ("excused", "verontschuldigd"),
         ("partial", "deels aanwezig"),
     ):
-        assert f'value="{value}"' in page and f"<span>{label}</span>" in page
+        assert f'value="{value}"' in page
+        assert f'<span class="att-long">{label}</span>' in page
+        assert f'aria-label="{label}"' in page
+    # In the order of the grid (aanwezig, deels, verontschuldigd, afwezig), with the
+    # short words a phone shows; the search box appears only with the script.
+    assert [v for _n, v in _radios(page) if _n == f"status_{person.id}"] == [
+        "present",
+        "partial",
+        "excused",
+        "absent",
+    ]
+    assert '<span class="att-short" aria-hidden="true">Ver.</span>' in page
+    assert "data-att-search-box" in page and '<label class="att-search" hidden' in page
+    assert f'name="arrived_{person.id}"' in page and f'name="left_{person.id}"' in page
+    assert f'name="remark_{person.id}"' in page
     assert 'name="all_present"' in page and 'name="save"' in page
     assert 'type="number"' in page and 'inputmode="numeric"' in page
     assert "style=" not in page and "onclick" not in page
