@@ -26,6 +26,7 @@ from lms.models import (
     Role,
     Theme,
     User,
+    utcnow,
 )
 from lms.slugs import slugify
 from lms.timeutil import brussels
@@ -66,6 +67,8 @@ class DemoAccount:
     roles: tuple[Role, ...]
     organisation: str | None
     login_shown: bool = True
+    #: The membership waits for the organisation's contact to confirm it.
+    pending: bool = False
 
 
 DEMO_ACCOUNTS = (
@@ -124,6 +127,15 @@ DEMO_ACCOUNTS = (
     ),
     DemoAccount(
         "jens@sam-demo.be", "Jens Peeters", (Role.PARTICIPANT,), "OCMW Leuven", login_shown=False
+    ),
+    # Chose Samenlevingsopbouw Gent; the contact (Marc) sees the request to confirm.
+    DemoAccount(
+        "lotte@sam-demo.be",
+        "Lotte Nieuwkomer",
+        (Role.PARTICIPANT,),
+        "Samenlevingsopbouw Gent",
+        login_shown=False,
+        pending=True,
     ),
 )
 
@@ -384,11 +396,15 @@ def _users(organisations: dict[str, Organisation], result: DemoResult) -> dict[s
     for account in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.email == account.email))
         if user is None:
+            organisation = organisations.get(account.organisation or "")
             user = User(
                 email=account.email,
                 name=account.name,
                 password_hash=password_hash,
-                organisation=organisations.get(account.organisation or ""),
+                email_verified_at=utcnow(),
+                organisation=None if account.pending else organisation,
+                pending_organisation=organisation if account.pending else None,
+                membership_requested_at=utcnow() if account.pending else None,
             )
             user.set_roles(set(account.roles))
             db.session.add(user)

@@ -176,7 +176,10 @@ def create_user(app, create_organisation) -> Callable[..., User]:
         organisation: Organisation | str | None = None,
         active: bool = True,
         password: str | None = TEST_PASSWORD,
+        verified: bool = True,
     ) -> User:
+        """``organisation`` is a confirmed membership; ``verified=False`` makes an account
+        whose address was never confirmed (a fresh self-registration)."""
         n = next(_counter)
         if isinstance(organisation, str):
             organisation = create_organisation(organisation)
@@ -185,6 +188,7 @@ def create_user(app, create_organisation) -> Callable[..., User]:
             name=name or f"Persoon {n}",
             organisation=organisation,
             active=active,
+            email_verified_at=utcnow() if verified else None,
             password_hash=(
                 _TEST_PASSWORD_HASH
                 if password == TEST_PASSWORD

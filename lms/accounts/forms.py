@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from lms.accounts.passwords import MIN_LENGTH
+from lms.extensions import db
+from lms.models import Organisation, User
+from lms.organisations import membership
+
+#: The choice "mijn organisatie staat er niet bij" in the organisation list.
+NOT_LISTED = "new"
 
 EMAIL_REQUIRED = _l("Vul je e-mailadres in.")
 EMAIL_INVALID = _l("Dit is geen geldig e-mailadres.")
@@ -22,7 +39,69 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Aanmelden"))
 
 
-class RegistrationForm(FlaskForm):
+class OrganisationChoice(Form):
+    """Pick the employer from the list (filtered by typing, see static/js/select_filter.js),
+    or name one that is not listed for a coordinator to add. A choice is a request that
+    the organisation confirms."""
+
+    organisation = SelectField(
+        _l("Organisatie (werkgever)"),
+        validate_choice=False,
+        description=_l(
+            "Kies je werkgever uit de lijst. Je organisatie bevestigt dat je er werkt; "
+            "daarna ziet ze je inschrijvingen en betaal je het ledentarief als ze lid is."
+        ),
+    )
+    new_organisation = StringField(
+        _l("Naam van je organisatie, als ze niet in de lijst staat"),
+        description=_l(
+            "Kies dan hierboven „Mijn organisatie staat er niet bij”. SAM voegt ze toe."
+        ),
+    )
+
+    def set_organisation_choices(self, organisations: list[Organisation]) -> None:
+        self._organisation_ids = {str(o.id) for o in organisations}
+        self.organisation.choices = [
+            SelectChoice("", str(_l("Geen organisatie (ik werk zelfstandig of voor mezelf)"))),
+            *(SelectChoice(str(o.id), o.name) for o in organisations),
+            SelectChoice(NOT_LISTED, str(_l("Mijn organisatie staat er niet bij"))),
+        ]
+
+    def select_current(self, user: User) -> None:
+        """Show what the person chose last: pending, confirmed or not listed."""
+        if user.requested_organisation_name:
+            self.organisation.data = NOT_LISTED
+            self.new_organisation.data = user.requested_organisation_name
+        elif user.pending_organisation_id is not None:
+            self.organisation.data = str(user.pending_organisation_id)
+        elif user.organisation_id is not None:
+            self.organisation.data = str(user.organisation_id)
+        else:
+            self.organisation.data = ""
+
+    def validate_organisation(self, field: SelectField) -> None:
+        value = field.data or ""
+        if value and value != NOT_LISTED and value not in self._organisation_ids:
+            raise ValidationError(_l("Kies een organisatie uit de lijst."))
+
+    def validate_new_organisation(self, field: StringField) -> None:
+        if self.organisation.data != NOT_LISTED:
+            return
+        problem = membership.name_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def chosen(self) -> tuple[Organisation | None, str | None]:
+        """``(organisation, unlisted name)`` as chosen (both None: no organisation)."""
+        value = self.organisation.data or ""
+        if value == NOT_LISTED:
+            return None, membership.normalise_name(self.new_organisation.data)
+        if value:
+            return db.session.get(Organisation, int(value)), None
+        return None, None
+
+
+class RegistrationForm(FlaskForm, OrganisationChoice):
     name = StringField(
         _l("Voor- en achternaam"),
         validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)],
@@ -30,11 +109,6 @@ class RegistrationForm(FlaskForm):
     email = EmailField(
         _l("E-mailadres"),
         validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
-    )
-    organisation = StringField(
-        _l("Organisatie (werkgever)"),
-        validators=[Length(max=200)],
-        description=_l("Laat leeg als je niet voor een organisatie werkt."),
     )
     password = PasswordField(
         _l("Wachtwoord"),
@@ -99,12 +173,39 @@ class ChangePasswordForm(ResetPasswordForm):
     submit = SubmitField(_l("Wachtwoord wijzigen"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(FlaskForm, OrganisationChoice):
     name = StringField(
         _l("Voor- en achternaam"), validators=[DataRequired(_l("Vul je naam in.")), Length(max=200)]
     )
-    organisation = StringField(_l("Organisatie (werkgever)"), validators=[Length(max=200)])
     submit = SubmitField(_l("Gegevens bewaren"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("Nieuw e-mailadres"),
+        validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+        description=_l(
+            "We sturen een link naar het nieuwe adres; je adres wijzigt pas als je die volgt."
+        ),
+    )
+    current_password = PasswordField(
+        _l("Huidig wachtwoord"), validators=[DataRequired(_l("Vul je huidige wachtwoord in."))]
+    )
+    submit = SubmitField(_l("E-mailadres wijzigen"))
+
+
+class ResendVerificationForm(FlaskForm):
+    email = EmailField(
+        _l("E-mailadres"), validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID)]
+    )
+    submit = SubmitField(_l("Stuur de link opnieuw"))
+
+
+def organisation_form(form_class: type[Any], **kwargs: Any) -> Any:
+    """``form_class`` with the organisation list filled in."""
+    form = form_class(**kwargs)
+    form.set_organisation_choices(membership.all_organisations())
+    return form
 
 
 class NewTokenForm(FlaskForm):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.accounts.passwords import hash_password, verify_password
 from lms.accounts.service import (
@@ -24,13 +25,14 @@ from lms.accounts.service import (
     check_role_change,
     create_user,
     find_user_by_email,
-    get_or_create_organisation,
 )
+from lms.accounts.trainer_load import activities_run
 from lms.audit import record
 from lms.extensions import db
 from lms.mail.addresses import deliverable_reason
-from lms.models import ROLE_LABELS, Role, User
+from lms.models import ROLE_LABELS, Organisation, Role, User
 from lms.models.user import normalise_email
+from lms.organisations import membership
 
 REQUIRED_COLUMNS = ("email", "name", "role", "organisation")
 OPTIONAL_COLUMNS = ("password",)
@@ -115,6 +117,26 @@ def check_email(value: str) -> str:
     return email
 
 
+def find_import_organisation(name: str | None) -> Organisation | None:
+    """The existing organisation a line names; an unknown name refuses the line (an
+    import never creates an organisation: a typo would silently make a new one)."""
+    if not (name or "").strip():
+        return None
+    problem = membership.name_problem(name)
+    if problem is not None:
+        raise LineError(problem)
+    organisation = membership.find_organisation(name)
+    if organisation is None:
+        raise LineError(
+            _(
+                "onbekende organisatie '%(name)s' (maak ze eerst aan, of gebruik de naam "
+                "zoals ze in de lijst staat)",
+                name=membership.normalise_name(name),
+            )
+        )
+    return organisation
+
+
 def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
     """The data rows with their line numbers, or a header error."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -134,7 +156,11 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
     return rows, None
 
 
-def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineResult:
+def import_line(
+    line: int, row: dict[str, str], *, actor: User | None, allow_role_removal: bool = False
+) -> LineResult:
+    """Create or update one person. A trainer role is kept for someone who still runs
+    activities unless ``allow_role_removal`` (confirmed on the import's preview)."""
     raw_email = row.get("email", "")
     try:
         email = check_email(raw_email)
@@ -143,6 +169,7 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
             raise LineError(_("naam ontbreekt"))
         roles = parse_roles(row.get("role", ""))
         organisation = row.get("organisation") or None
+        known_organisation = find_import_organisation(organisation)
         password = row.get("password") or None
     except LineError as exc:
         return LineResult(line, raw_email, Outcome.REJECTED, str(exc))
@@ -151,7 +178,11 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
     if user is None:
         create_user(
             NewUser(
-                email=email, name=name, roles=roles, organisation=organisation, password=password
+                email=email,
+                name=name,
+                roles=roles,
+                organisation=known_organisation.name if known_organisation else None,
+                password=password,
             ),
             actor=actor,
         )
@@ -161,13 +192,23 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
     if user.name != name:
         user.name = name
         changes.append("naam")
-    current_org = user.organisation.name if user.organisation else None
-    if (organisation or None) != current_org and (
-        organisation is None or current_org is None or organisation.lower() != current_org.lower()
-    ):
-        user.organisation = get_or_create_organisation(organisation or "")
+    if (known_organisation.id if known_organisation else None) != user.organisation_id:
+        # The import is an administrator's decision: a confirmed membership.
+        user.organisation = known_organisation
+        user.pending_organisation = None
+        user.requested_organisation_name = None
         changes.append("organisatie")
     roles_before = sorted(r.value for r in user.roles)
+    kept = ""
+    if user.has_role(Role.TRAINER) and Role.TRAINER not in roles and not allow_role_removal:
+        running = activities_run([user.id]).get(user.id, 0)
+        if running:
+            roles = {*roles, Role.TRAINER}
+            kept = ngettext(
+                "rol lesgever behouden: geeft nog %(num)d activiteit",
+                "rol lesgever behouden: geeft nog %(num)d activiteiten",
+                running,
+            )
     if user.roles != roles:
         try:
             check_role_change(user, roles, actor=actor)
@@ -180,7 +221,7 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
         user.session_version += 1
         changes.append("wachtwoord")
     if not changes:
-        return LineResult(line, email, Outcome.UNCHANGED)
+        return LineResult(line, email, Outcome.UNCHANGED, kept)
     record(
         "user.imported",
         actor=actor,
@@ -193,7 +234,9 @@ def import_line(line: int, row: dict[str, str], *, actor: User | None) -> LineRe
             else {}
         ),
     )
-    return LineResult(line, email, Outcome.UPDATED, ", ".join(changes))
+    return LineResult(
+        line, email, Outcome.UPDATED, "; ".join(filter(None, [", ".join(changes), kept]))
+    )
 
 
 def import_users(
@@ -201,8 +244,13 @@ def import_users(
     *,
     actor: User | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    allow_role_removal: Collection[str] = (),
 ) -> ImportReport:
-    """Import ``text`` (CSV). Each good line is committed; a bad line is rolled back alone."""
+    """Import ``text`` (CSV). Each good line is committed; a bad line is rolled back alone.
+
+    ``allow_role_removal``: e-mail addresses whose trainer role may go although they still
+    run activities (everyone else keeps it, and the report says so)."""
+    allowed = {normalise_email(email) for email in allow_role_removal}
     report = ImportReport()
     rows, header_error = read_rows(text)
     if header_error:
@@ -225,7 +273,7 @@ def import_users(
             continue
         seen[email_key] = line
         try:
-            result = import_line(line, row, actor=actor)
+            result = import_line(line, row, actor=actor, allow_role_removal=email_key in allowed)
             if result.outcome == Outcome.REJECTED:
                 db.session.rollback()
             else:

@@ -13,19 +13,23 @@ from sqlalchemy import select
 from lms.access import forbid_unless
 from lms.accounts import service
 from lms.accounts.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewTokenForm,
     ProfileForm,
     RegistrationForm,
+    ResendVerificationForm,
     ResetPasswordForm,
+    organisation_form,
 )
 from lms.accounts.tokens import create_api_token, revoke_api_token
 from lms.attendance.landing import landing_endpoint
 from lms.calendar.service import rotate_feed_token
 from lms.extensions import db, limiter
 from lms.models import ApiToken, utcnow
+from lms.organisations.membership import MembershipError
 from lms.redirects import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -83,24 +87,117 @@ def logout() -> Any:
 def register() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
-    form = RegistrationForm()
+    form = organisation_form(RegistrationForm)
     if form.validate_on_submit():
+        organisation, unlisted = form.chosen()
         try:
-            user = service.register_participant(
+            service.register_participant(
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
-                organisation_name=form.organisation.data,
+                organisation=organisation,
+                unlisted_organisation=unlisted,
+            )
+        except (service.AccountError, MembershipError) as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            db.session.commit()
+            # The same answer whether or not the address already had an account.
+            return redirect(url_for("accounts.check_mail"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/check-mail")
+def check_mail() -> Any:
+    return render_template("accounts/check_mail.html")
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def verify_email(token: str) -> Any:
+    """GET shows a button, POST confirms: a mail scanner that opens the link does not
+    use it up."""
+    found = service.user_for_verification_token(token)
+    if found is None:
+        return render_template("accounts/verify_invalid.html"), 400
+    user, email = found
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            outcome = service.confirm_email(user, email)
+        except service.AccountError as exc:
+            db.session.commit()
+            flash(str(exc), "error")
+            return redirect(url_for("accounts.login"))
+        db.session.commit()
+        if outcome == "registered":
+            login_user(user)
+            service.record_login(user)
+            db.session.commit()
+            flash(_("Je e-mailadres is bevestigd. Welkom op het SAM Leerplatform!"), "success")
+            return redirect(url_for("core.index"))
+        flash(_("Je nieuwe e-mailadres is bevestigd."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/verify.html", form=form, email=email)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def resend_verification() -> Any:
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        service.resend_verification(form.email.data)
+        db.session.commit()
+        return redirect(url_for("accounts.check_mail"))
+    return render_template("accounts/resend_verification.html", form=form)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def accept_invitation(token: str) -> Any:
+    user = service.user_for_invitation_token(token)
+    if user is None:
+        return render_template("accounts/invitation_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.accept_invitation(user, form.password.data)
+        except service.AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Je wachtwoord is ingesteld. Welkom op het SAM Leerplatform!"), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/invitation.html", form=form, person=user)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", methods=["POST"])
+def change_email() -> Any:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            service.request_email_change(
+                current_user, new_email=form.email.data, password=form.current_password.data
             )
         except service.AccountError as exc:
             db.session.rollback()
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             db.session.commit()
-            login_user(user)
-            flash(_("Je account is aangemaakt. Welkom op het SAM Leerplatform!"), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("core.index"))
-    return render_template("accounts/register.html", form=form)
+            flash(
+                _(
+                    "We stuurden een link naar het nieuwe adres. Je e-mailadres wijzigt zodra "
+                    "je die volgt."
+                ),
+                "info",
+            )
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/email.html", form=form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -143,19 +240,19 @@ def reset_password(token: str) -> Any:
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile() -> Any:
-    form = ProfileForm(
-        obj=None,
-        data={
-            "name": current_user.name,
-            "organisation": current_user.organisation.name if current_user.organisation else "",
-        },
-    )
+    form = organisation_form(ProfileForm, obj=None, data={"name": current_user.name})
+    if request.method == "GET":
+        form.select_current(current_user)
     if form.validate_on_submit():
+        organisation, unlisted = form.chosen()
         try:
             service.update_profile(
-                current_user, name=form.name.data, organisation_name=form.organisation.data
+                current_user,
+                name=form.name.data,
+                organisation=organisation,
+                unlisted_organisation=unlisted,
             )
-        except service.AccountError as exc:
+        except (service.AccountError, MembershipError) as exc:
             db.session.rollback()
             getattr(form, exc.field or "name").errors.append(str(exc))
         else:

@@ -22,9 +22,16 @@ from lms.mail.facts import snapshot
 from lms.mail.outbox import queue_mail
 from lms.models import ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
 from lms.models.user import normalise_email
+from lms.organisations import membership
 from lms.urls import absolute_url
 
 RESET_SALT = "lms.password-reset"
+VERIFY_SALT = "lms.email-verify"
+INVITATION_SALT = "lms.invitation"
+#: How long a link to confirm an address works (``EMAIL_VERIFY_MAX_AGE`` overrides).
+VERIFY_MAX_AGE = 48 * 3600
+#: How long an invitation to choose a password works (``INVITATION_MAX_AGE`` overrides).
+INVITATION_MAX_AGE = 14 * 24 * 3600
 
 
 class AccountError(ValueError):
@@ -43,17 +50,25 @@ def email_taken(email: str) -> bool:
     return find_user_by_email(email) is not None
 
 
-def get_or_create_organisation(name: str) -> Organisation | None:
-    """The organisation called ``name`` (case-insensitive), created when new."""
-    name = " ".join((name or "").split())
-    if not name:
+def existing_organisation(name: str | None, *, field: str = "organisation") -> Organisation | None:
+    """The organisation called ``name`` (letter case and spacing ignored); None for an
+    empty name. An unknown or malformed name is refused, never created: a typo would
+    otherwise move a person out of their employer's view and change the price they pay."""
+    if not (name or "").strip():
         return None
-    organisation = db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
+    problem = membership.name_problem(name)
+    if problem is not None:
+        raise AccountError(problem, field=field)
+    organisation = membership.find_organisation(name)
     if organisation is None:
-        organisation = Organisation(name=name)
-        db.session.add(organisation)
+        raise AccountError(
+            _(
+                "Er is geen organisatie „%(name)s”. Kies een bestaande organisatie, of maak ze "
+                "eerst aan bij Organisatieaanvragen.",
+                name=membership.normalise_name(name),
+            ),
+            field=field,
+        )
     return organisation
 
 
@@ -64,30 +79,251 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
 
 
 def register_participant(
-    *, email: str, name: str, password: str, organisation_name: str | None = None
-) -> User:
-    """Create a participant account; refuses an email in use (in any letter case)."""
+    *,
+    email: str,
+    name: str,
+    password: str,
+    organisation: Organisation | None = None,
+    unlisted_organisation: str | None = None,
+) -> User | None:
+    """Self-registration. Returns the new account, or None when the address had one.
+
+    The person sees the same "check your mail" answer either way, and the same work is
+    done (one password hash, one signed link, one mail): a new account gets a link to
+    confirm its address (it cannot log in, enrol or be seen before); the owner of an
+    existing account is told someone tried to register with it, with a link to choose a
+    new password; an earlier registration that was never confirmed gets a new link.
+    The chosen organisation is only a request until the organisation confirms it.
+    """
     email = normalise_email(email)
-    if email_taken(email):
-        raise AccountError(
-            _(
-                "Er bestaat al een account met dit e-mailadres. Meld je aan, of vraag een "
-                "nieuw wachtwoord aan als je het vergeten bent."
-            ),
-            field="email",
-        )
     check_password_policy(password, email=email, name=name)
+    if unlisted_organisation:
+        membership.clean_name(unlisted_organisation, field="new_organisation")
+    password_hash = hash_password(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        if not existing.is_active:
+            burn_time_like_a_check(password)
+        elif existing.email_verified_at is None and existing.password_hash:
+            send_verification(existing, existing.email)
+        else:
+            _tell_registration_attempt(existing)
+        return None
     user = User(
         email=email,
         name=" ".join(name.split()),
-        password_hash=hash_password(password),
-        organisation=get_or_create_organisation(organisation_name or ""),
+        password_hash=password_hash,
+        email_verified_at=None,
     )
     user.set_roles({Role.PARTICIPANT})
     db.session.add(user)
     db.session.flush()
     record("user.registered", actor=user, subject_user=user, summary="Account aangemaakt")
+    if organisation is not None:
+        membership.choose_organisation(user, organisation, actor=user)
+    elif unlisted_organisation:
+        membership.request_unlisted_organisation(user, unlisted_organisation, actor=user)
+    send_verification(user, user.email)
     return user
+
+
+def _tell_registration_attempt(user: User) -> None:
+    """The owner of an address learns that someone tried to register it (maybe they
+    forgot they had an account), with a link to choose a new password."""
+    queue_mail(
+        kind="registration_existing",
+        to=user,
+        subject="Je hebt al een account op het SAM Leerplatform",
+        context={
+            "first_name": user.first_name,
+            "login_url": absolute_url("accounts.login"),
+            "reset_url": absolute_url("accounts.reset_password", token=make_reset_token(user)),
+            "hours": current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
+        },
+    )
+
+
+# --- Confirming an address ------------------------------------------------------------------
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _verify_max_age() -> int:
+    return int(current_app.config.get("EMAIL_VERIFY_MAX_AGE", VERIFY_MAX_AGE))
+
+
+def _invitation_max_age() -> int:
+    return int(current_app.config.get("INVITATION_MAX_AGE", INVITATION_MAX_AGE))
+
+
+def make_verification_token(user: User, email: str) -> str:
+    """A signed link for confirming ``email`` (the account's own or the one it is
+    changing to). It works once: confirming changes the state the link checks."""
+    return _serializer(VERIFY_SALT).dumps({"u": user.id, "e": normalise_email(email)})
+
+
+def user_for_verification_token(token: str) -> tuple[User, str] | None:
+    """``(user, address)`` for a valid, unexpired, unused link; None otherwise."""
+    try:
+        data = _serializer(VERIFY_SALT).loads(token, max_age=_verify_max_age())
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] <= 2**31 - 1 else None
+    email = data.get("e")
+    if user is None or not user.is_active or not isinstance(email, str):
+        return None
+    if email == user.email and user.email_verified_at is None:
+        return user, email
+    if user.pending_email is not None and email == user.pending_email:
+        return user, email
+    return None
+
+
+def send_verification(user: User, email: str) -> None:
+    """Queue the link that confirms ``email`` to that very address."""
+    queue_mail(
+        kind="email_verify" if email == user.email else "email_change_verify",
+        to=(email, user.name),
+        subject="Bevestig je e-mailadres voor het SAM Leerplatform",
+        context={
+            "first_name": user.first_name,
+            "email": email,
+            "link": absolute_url(
+                "accounts.verify_email", token=make_verification_token(user, email)
+            ),
+            "hours": _verify_max_age() // 3600,
+        },
+    )
+
+
+def confirm_email(user: User, email: str) -> str:
+    """Follow a verification link: ``"registered"`` or ``"changed"`` (the new address
+    replaces the old only now)."""
+    if email == user.email:
+        user.email_verified_at = utcnow()
+        record(
+            "user.email_verified", actor=user, subject_user=user, summary="E-mailadres bevestigd"
+        )
+        return "registered"
+    if email_taken(email):
+        user.pending_email = None
+        raise AccountError(
+            _("Dit e-mailadres hoort intussen bij een ander account; je adres bleef ongewijzigd.")
+        )
+    before = user.email
+    user.email = email
+    user.pending_email = None
+    user.email_verified_at = utcnow()
+    record(
+        "user.email_changed",
+        actor=user,
+        subject_user=user,
+        summary="E-mailadres gewijzigd en bevestigd",
+        email=[before, email],
+    )
+    return "changed"
+
+
+def request_email_change(user: User, *, new_email: str, password: str) -> None:
+    """Send a confirmation link to ``new_email``; the address changes once it is followed.
+
+    An address that already has an account gets a mail telling its owner, and the person
+    asking sees the same answer: this never tells whether an address is in use.
+    """
+    if not verify_password(user.password_hash, password):
+        raise AccountError(_("Je huidige wachtwoord klopt niet."), field="current_password")
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise AccountError(_("Dit is al je e-mailadres."), field="email")
+    other = find_user_by_email(new_email)
+    if other is not None:
+        user.pending_email = None
+        if other.is_active:
+            queue_mail(
+                kind="email_change_taken",
+                to=other,
+                subject="Iemand wou jouw e-mailadres gebruiken op het SAM Leerplatform",
+                context={
+                    "first_name": other.first_name,
+                    "login_url": absolute_url("accounts.login"),
+                },
+            )
+        return
+    user.pending_email = new_email
+    record(
+        "user.email_change_requested",
+        actor=user,
+        subject_user=user,
+        summary="Nieuw e-mailadres gevraagd; wacht op bevestiging",
+    )
+    send_verification(user, new_email)
+
+
+def resend_verification(email: str) -> None:
+    """A new link for an account that was never confirmed; nothing otherwise (the
+    person sees the same answer whatever the address)."""
+    user = find_user_by_email(email)
+    if user is not None and user.is_active and user.email_verified_at is None:
+        if user.password_hash:
+            send_verification(user, user.email)
+        else:
+            invite(user, actor=None)
+
+
+# --- Invitations (accounts made by a coordinator or an import) -------------------------------
+
+
+def make_invitation_token(user: User) -> str:
+    return _serializer(INVITATION_SALT).dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_invitation_token(token: str) -> User | None:
+    """The invited person for a valid, unexpired, unused invitation (choosing a password
+    changes the fingerprint in the link)."""
+    try:
+        data = _serializer(INVITATION_SALT).loads(token, max_age=_invitation_max_age())
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] <= 2**31 - 1 else None
+    if user is None or not user.is_active or data.get("p") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def invite(user: User, *, actor: User | None) -> None:
+    """Queue the welcome mail with a link to choose a password (which confirms the address)."""
+    queue_mail(
+        kind="account_invitation",
+        to=user,
+        subject="Welkom op het SAM Leerplatform: kies je wachtwoord",
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "link": absolute_url("accounts.accept_invitation", token=make_invitation_token(user)),
+            "days": _invitation_max_age() // 86400,
+        },
+    )
+    record("user.invited", actor=actor, subject_user=user, summary="Uitnodiging verstuurd")
+
+
+def accept_invitation(user: User, password: str) -> None:
+    set_password(user, password, actor=user)
+    _mark_verified(user)
+
+
+def _mark_verified(user: User) -> None:
+    """A link mailed to the address was followed: the address is the person's."""
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        record(
+            "user.email_verified", actor=user, subject_user=user, summary="E-mailadres bevestigd"
+        )
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -97,6 +333,8 @@ def authenticate(email: str, password: str) -> User | None:
         burn_time_like_a_check(password)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    if user.email_verified_at is None:  # the same answer as a wrong password
         return None
     return user
 
@@ -182,23 +420,35 @@ def request_password_reset(email: str) -> None:
 
 def reset_password(user: User, new: str) -> None:
     set_password(user, new, actor=user)
+    _mark_verified(user)
 
 
-def update_profile(user: User, *, name: str, organisation_name: str | None) -> None:
-    """A person's own name and employer. An organisation contact's organisation decides
-    whose data they see, so only a coordinator changes it (:func:`update_details`)."""
-    organisation_name = " ".join((organisation_name or "").split())
-    current = user.organisation.name if user.organisation else ""
-    if user.is_organisation_contact and organisation_name.lower() != current.lower():
-        raise AccountError(
-            _(
-                "Als contactpersoon van je organisatie kan je je organisatie niet zelf wijzigen: "
-                "ze bepaalt van wie je de gegevens ziet. Vraag het aan SAM."
-            ),
-            field="organisation",
-        )
+def update_profile(
+    user: User,
+    *,
+    name: str,
+    organisation: Organisation | None,
+    unlisted_organisation: str | None = None,
+) -> None:
+    """A person's own name and employer. The employer chosen is a request the
+    organisation confirms (:mod:`lms.organisations.membership`). An organisation
+    contact's organisation decides whose data they see, so only a coordinator changes it
+    (:func:`update_details`)."""
+    if user.is_organisation_contact:
+        wanted = organisation.id if organisation is not None else None
+        if unlisted_organisation or wanted != user.organisation_id:
+            raise AccountError(
+                _(
+                    "Als contactpersoon van je organisatie kan je je organisatie niet zelf "
+                    "wijzigen: ze bepaalt van wie je de gegevens ziet. Vraag het aan SAM."
+                ),
+                field="organisation",
+            )
     user.name = " ".join(name.split())
-    user.organisation = get_or_create_organisation(organisation_name)
+    if unlisted_organisation:
+        membership.request_unlisted_organisation(user, unlisted_organisation, actor=user)
+    else:
+        membership.choose_organisation(user, organisation, actor=user)
 
 
 def update_details(
@@ -211,12 +461,8 @@ def update_details(
         raise AccountError(_("Vul de naam in."), field="name")
     if len(name) > 200:
         raise AccountError(_("De naam is te lang (hoogstens 200 tekens)."), field="name")
-    organisation_name = " ".join((organisation_name or "").split())
-    if len(organisation_name) > 200:
-        raise AccountError(
-            _("De naam van de organisatie is te lang (hoogstens 200 tekens)."),
-            field="organisation",
-        )
+    organisation = existing_organisation(organisation_name)
+    organisation_name = organisation.name if organisation is not None else ""
     before_org = user.organisation.name if user.organisation else ""
     changed = []
     if user.name != name:
@@ -227,8 +473,11 @@ def update_details(
         return []
     before_name = user.name
     user.name = name
-    if "organisatie" in changed:
-        user.organisation = get_or_create_organisation(organisation_name)
+    if "organisatie" in changed:  # a coordinator's choice is a confirmed membership
+        user.organisation = organisation
+        user.pending_organisation = None
+        user.requested_organisation_name = None
+        user.membership_requested_at = None
     record(
         "user.updated",
         actor=actor,
@@ -345,17 +594,27 @@ class NewUser:
     roles: set[Role]
     organisation: str | None = None
     password: str | None = None
+    #: Without a password, mail an invitation to choose one (which confirms the address).
+    invite: bool = True
 
 
 def create_user(spec: NewUser, *, actor: User | None = None) -> User:
-    """Create an account as an administrator (CLI, import): no self-registration rules."""
+    """Create an account as an administrator (CLI, import, the coordinators' form).
+
+    The organisation must exist (a typo never makes a new one) and the membership is
+    confirmed: an administrator decided it. With a password the administrator vouches for
+    the address; without one the person gets an invitation to choose a password, and the
+    address counts as confirmed once they do.
+    """
     if email_taken(spec.email):
         raise AccountError(_("Er bestaat al een account met dit e-mailadres."), field="email")
+    organisation = existing_organisation(spec.organisation)
     user = User(
         email=spec.email,
         name=" ".join(spec.name.split()),
-        organisation=get_or_create_organisation(spec.organisation or ""),
+        organisation=organisation,
         password_hash=hash_password(spec.password) if spec.password else None,
+        email_verified_at=utcnow() if spec.password else None,
     )
     user.set_roles(spec.roles)
     db.session.add(user)
@@ -366,4 +625,6 @@ def create_user(spec: NewUser, *, actor: User | None = None) -> User:
         subject_user=user,
         summary=f"Account aangemaakt met rol(len) {', '.join(sorted(r.value for r in spec.roles))}",
     )
+    if not spec.password and spec.invite:
+        invite(user, actor=actor)
     return user

@@ -563,7 +563,10 @@ class UserForm(FlaskForm):
     organisation = StringField(
         _l("Organisatie"),
         validators=[Length(max=200, message=_l("Hoogstens 200 tekens."))],
-        description=_l("Een nieuwe naam maakt een nieuwe organisatie aan."),
+        description=_l(
+            "De naam van een bestaande organisatie. Een nieuwe organisatie maak je aan bij "
+            "Organisatieaanvragen."
+        ),
     )
     roles = MultiCheckboxField(
         _l("Rollen"),
@@ -582,7 +585,7 @@ class NewUserForm(UserForm):
         ],
     )
     send_reset = BooleanField(
-        _l("Stuur een mail waarmee de persoon een wachtwoord kiest"), default=True
+        _l("Stuur een uitnodiging waarmee de persoon een wachtwoord kiest"), default=True
     )
     submit = SubmitField(_l("Account aanmaken"))
 

@@ -71,11 +71,10 @@ def user_new() -> Any:
                     name=form.name.data or "",
                     roles={Role(r) for r in form.roles.data or []},
                     organisation=form.organisation.data or None,
+                    invite=bool(form.send_reset.data),
                 ),
                 actor=current_user,
             )
-            if form.send_reset.data:
-                accounts.request_password_reset(user.email)
         except AccountError as error:
             _show(form, error)
         else:

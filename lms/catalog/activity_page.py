@@ -17,6 +17,7 @@ from lms.activities.queries import activity_with_sessions
 from lms.catalog.routes import bp
 from lms.enrolment import queries, rules
 from lms.enrolment.forms import ActionForm, ColleagueForm
+from lms.enrolment.pricing import price_for
 from lms.models import Activity, ActivityStatus, Role, utcnow
 
 
@@ -59,6 +60,7 @@ def activity(activity_id: int) -> Any:
         first_start=rules.first_start(item),
         last_end=rules.last_end(item),
         can_manage=can_manage_activity(current_user, item),
+        your_price=price_for(item, current_user) if current_user.is_authenticated else None,
     )
 
 

@@ -75,6 +75,8 @@ def person_refusal(activity: Activity, user: Any) -> str | None:
     """Why this person cannot be enrolled by themselves or by their organisation."""
     if not user.is_active:
         return _("Dit account is niet actief; inschrijven kan niet.")
+    if getattr(user, "email_verified_at", True) is None:
+        return _("Bevestig eerst je e-mailadres via de link in je mail; daarna kan je inschrijven.")
     if not user.has_role(Role.PARTICIPANT):
         return _(
             "Alleen deelnemers kunnen zich inschrijven. Vraag SAM om de rol deelnemer "

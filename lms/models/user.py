@@ -43,7 +43,11 @@ class Organisation(db.Model):
     is_member: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    users: Mapped[list[User]] = relationship(back_populates="organisation")
+    #: Confirmed members only (``User.organisation_id``); pending requests are
+    #: ``User.pending_organisation_id``.
+    users: Mapped[list[User]] = relationship(
+        back_populates="organisation", foreign_keys="User.organisation_id"
+    )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r}>"
@@ -74,8 +78,29 @@ class User(UserMixin, db.Model):
     feed_secret: Mapped[str | None] = mapped_column(String(64))
     #: Set when a coordinator erased this person's data on request (GDPR).
     erased_at: Mapped[datetime | None]
+    #: When the person proved they read mail at ``email`` (None: not yet; such an account
+    #: cannot log in, enrol or be seen by a contact before). Accounts an administrator makes
+    #: with a password, and the demo accounts, are verified when made
+    #: (:mod:`lms.accounts.service`, :mod:`lms.demo`).
+    email_verified_at: Mapped[datetime | None]
+    #: A new address waiting for its confirmation link; ``email`` stays until then.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    #: ``organisation_id`` is a *confirmed* membership (the organisation's contact sees and
+    #: enrols this person, the member price applies). A membership the person asked for
+    #: waits here until the contact or a coordinator confirms it.
+    pending_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    membership_requested_at: Mapped[datetime | None]
+    #: "Mijn organisatie staat er niet bij": the name the person gave, for a coordinator.
+    requested_organisation_name: Mapped[str | None] = mapped_column(String(200))
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    organisation: Mapped[Organisation | None] = relationship(
+        back_populates="users", foreign_keys=[organisation_id]
+    )
+    pending_organisation: Mapped[Organisation | None] = relationship(
+        foreign_keys=[pending_organisation_id]
+    )
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -83,6 +108,10 @@ class User(UserMixin, db.Model):
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
         return normalise_email(value)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     # Flask-Login -----------------------------------------------------------------
     @property

@@ -20,6 +20,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from lms.access import forbid_unless, role_required
 from lms.enrolment import rules, service
@@ -28,7 +29,7 @@ from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import EnrolmentStatus, Organisation, Role, User, utcnow
-from lms.organisations import queries
+from lms.organisations import membership, queries
 from lms.organisations.forms import EnrolColleagueForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
@@ -62,6 +63,8 @@ def _staff_page(organisation: Organisation) -> Any:
         organisation=organisation,
         can_enrol=queries.same_organisation(current_user, current_user)
         and current_user.organisation_id == organisation.id,
+        requests=membership.pending_members(organisation),
+        decide_form=FlaskForm(),
         meter=meter,
     )
 
@@ -109,6 +112,10 @@ def person(user_id: int) -> Any:
         can_enrol=queries.same_organisation(current_user, person)
         and person.is_active
         and person.has_role(Role.PARTICIPANT),
+        can_end=person.organisation_id is not None
+        and membership.may_decide(current_user, person.organisation_id)
+        and (current_user.is_coordinator or not person.is_organisation_contact),
+        decide_form=FlaskForm(),
         year=to_local(utcnow()).year,
         meter=meter,
     )
@@ -159,3 +166,141 @@ def enrol() -> Any:
         activities=activities,
         title=_("Een collega inschrijven"),
     ), status
+
+
+# --- Membership: the organisation confirms, declines or ends ------------------------------
+
+
+def _decide(user_id: int, *, pending: bool) -> tuple[User, int]:
+    """The person and the organisation the decision is about, after the checks: a valid
+    form, the person exists, and the current user decides for that organisation (a
+    coordinator always; a contact for their own organisation, about people whose address
+    is confirmed: nobody else is shown to them)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    person = _get_or_404(User, user_id)
+    organisation_id = person.pending_organisation_id if pending else person.organisation_id
+    if current_user.is_coordinator:
+        return person, organisation_id or 0
+    forbid_unless(
+        current_user.has_role(Role.ORGANISATION_CONTACT)
+        and membership.may_decide(current_user, organisation_id)
+        and person.is_verified
+        and person.erased_at is None
+    )
+    return person, organisation_id or 0
+
+
+def _back(organisation_id: int) -> Any:
+    if organisation_id:
+        return redirect(
+            url_for("organisations.organisation_staff", organisation_id=organisation_id)
+        )
+    return redirect(url_for("organisations.requests"))
+
+
+@bp.post("/members/<int:user_id>/confirm")
+@login_required
+def confirm_member(user_id: int) -> Any:
+    person, organisation_id = _decide(user_id, pending=True)
+    try:
+        membership.confirm(person, actor=current_user)
+    except membership.MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is bevestigd als medewerker.", name=person.name), "success")
+    return _back(organisation_id)
+
+
+@bp.post("/members/<int:user_id>/decline")
+@login_required
+def decline_member(user_id: int) -> Any:
+    person, organisation_id = _decide(user_id, pending=True)
+    try:
+        membership.decline(person, actor=current_user)
+    except membership.MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("De aanvraag van %(name)s is geweigerd.", name=person.name), "success")
+    return _back(organisation_id)
+
+
+@bp.post("/members/<int:user_id>/end")
+@login_required
+def end_member(user_id: int) -> Any:
+    person, organisation_id = _decide(user_id, pending=False)
+    try:
+        membership.end(person, actor=current_user)
+    except membership.MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        if person.organisation_id is not None:
+            return redirect(url_for("organisations.person", user_id=person.id))
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s is geen medewerker van de organisatie meer.", name=person.name), "success"
+        )
+    return _back(organisation_id)
+
+
+# --- Coordinators: organisations people could not find -------------------------------------
+
+
+@bp.get("/requests")
+@role_required(Role.COORDINATOR)
+def requests() -> Any:
+    return render_template(
+        "organisations/requests.html",
+        unlisted=membership.unlisted_requests(),
+        pending=membership.all_pending_members(),
+        organisations=membership.all_organisations(),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/requests/<int:user_id>")
+@role_required(Role.COORDINATOR)
+def resolve_request(user_id: int) -> Any:
+    """``action`` = ``link`` (``organisation`` id), ``create`` (``name``) or ``dismiss``."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    person = _get_or_404(User, user_id)
+    action = request.form.get("action", "")
+    organisation = None
+    new_name = None
+    if action == "link":
+        raw = request.form.get("organisation", "")
+        organisation = _get_or_404(Organisation, int(raw)) if raw.isdigit() else None
+        if organisation is None:
+            flash(_("Kies een organisatie uit de lijst."), "error")
+            return redirect(url_for("organisations.requests"))
+    elif action == "create":
+        new_name = request.form.get("name", "")
+    elif action != "dismiss":
+        abort(400)
+    try:
+        result = membership.resolve_unlisted(
+            person, actor=current_user, organisation=organisation, new_name=new_name
+        )
+    except membership.MembershipError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("organisations.requests"))
+    db.session.commit()
+    if result is None:
+        flash(_("De aanvraag van %(name)s is afgewezen.", name=person.name), "success")
+    else:
+        flash(
+            _(
+                "%(name)s is nu lid van %(organisation)s.",
+                name=person.name,
+                organisation=result.name,
+            ),
+            "success",
+        )
+    return redirect(url_for("organisations.requests"))

@@ -1,4 +1,15 @@
-"""membership (placeholder: filled in by the change that needs it).
+"""membership: confirmed organisation memberships and verified e-mail addresses.
+
+``users.organisation_id`` keeps its meaning for everything that reads it (contacts' views,
+reports, the member price) but now holds *confirmed* memberships only; a membership a
+person asks for waits in ``users.pending_organisation_id`` until the organisation's
+contact or a coordinator confirms it. Every existing membership stays confirmed (nothing
+to move). "Mijn organisatie staat er niet bij" is kept in
+``users.requested_organisation_name`` for the coordinators.
+
+``users.email_verified_at``: existing accounts are verified (their creation time, or now),
+so nobody already using the platform has to confirm anything. ``users.pending_email`` holds
+a new address until its link is followed.
 
 Revision ID: t14b10000000
 Revises: t14a10000000
@@ -6,8 +17,8 @@ Create Date: 2026-12-03 09:40:00
 
 """
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "t14b10000000"
 down_revision = "t14a10000000"
@@ -16,8 +27,51 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("email_verified_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("pending_email", sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column("pending_organisation_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("membership_requested_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("requested_organisation_name", sa.String(length=200), nullable=True)
+        )
+        batch_op.create_index(
+            batch_op.f("ix_users_pending_organisation_id"),
+            ["pending_organisation_id"],
+            unique=False,
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_users_pending_organisation_id_organisations"),
+            "organisations",
+            ["pending_organisation_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+    # Everyone who has an account today keeps using it: their address counts as verified.
+    users = sa.table(
+        "users",
+        sa.column("email_verified_at", sa.DateTime(timezone=True)),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )
+    op.execute(
+        users.update()
+        .where(users.c.email_verified_at.is_(None))
+        .values(email_verified_at=sa.func.coalesce(users.c.created_at, sa.func.current_timestamp()))
+    )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_users_pending_organisation_id_organisations"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_users_pending_organisation_id"))
+        batch_op.drop_column("requested_organisation_name")
+        batch_op.drop_column("membership_requested_at")
+        batch_op.drop_column("pending_organisation_id")
+        batch_op.drop_column("pending_email")
+        batch_op.drop_column("email_verified_at")

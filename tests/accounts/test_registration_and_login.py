@@ -18,7 +18,7 @@ def register(client, **overrides):
     data = {
         "name": "Sara Janssens",
         "email": "sara.janssens@example.org",
-        "organisation": "Samenlevingsopbouw Gent",
+        "organisation": "",
         "password": GOOD_PASSWORD,
         "password_again": GOOD_PASSWORD,
     }
@@ -26,25 +26,31 @@ def register(client, **overrides):
     return client.post("/account/register", data=data)
 
 
-def test_registration_creates_a_participant_and_logs_in(client):
-    response = register(client)
+def test_registration_creates_an_unconfirmed_participant_who_checks_their_mail(
+    client, create_organisation, queued_mails
+):
+    gent = create_organisation("Samenlevingsopbouw Gent")
+    response = register(client, organisation=str(gent.id))
     assert response.status_code == 302
+    assert response.headers["Location"] == "/account/check-mail"
     user = db.session.scalar(select(User).where(User.email == "sara.janssens@example.org"))
     assert user.roles == {Role.PARTICIPANT}
-    assert user.organisation.name == "Samenlevingsopbouw Gent"
+    # The organisation is a request, the address not yet confirmed: not logged in.
+    assert user.organisation is None and user.pending_organisation.name == gent.name
+    assert user.email_verified_at is None
     assert user.password_hash.startswith("scrypt:")
     assert GOOD_PASSWORD not in user.password_hash
-    assert "Sara" in client.get("/").get_data(as_text=True)
+    assert "Sara" not in client.get("/").get_data(as_text=True)
+    [mail] = queued_mails("email_verify", to="sara.janssens@example.org")
+    assert "/account/verify/" in mail.body_text
 
 
-def test_registering_an_existing_email_in_other_case_is_refused(client, create_user):
+def test_registering_an_existing_email_in_other_case_creates_nothing(client, create_user):
     create_user(email="sara.janssens@example.org")
     before = db.session.scalar(select(func.count(User.id)))
     response = register(client, email="Sara.JANSSENS@Example.org")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Er bestaat al een account met dit e-mailadres" in html
-    assert 'aria-invalid="true"' in html
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/check-mail"
     assert db.session.scalar(select(func.count(User.id))) == before
 
 
@@ -218,13 +224,16 @@ def test_expired_reset_link_is_refused(app, client, create_user):
         app.config["PASSWORD_RESET_MAX_AGE"] = 7200
 
 
-def test_profile_update(login, create_user):
+def test_profile_update(login, create_user, create_organisation):
     user = create_user()
+    caw = create_organisation("CAW Gent")
     client = login(user)
-    response = client.post("/account/", data={"name": "Nieuwe Naam", "organisation": "CAW Gent"})
+    response = client.post("/account/", data={"name": "Nieuwe Naam", "organisation": str(caw.id)})
     assert response.status_code == 302
     db.session.refresh(user)
-    assert user.name == "Nieuwe Naam" and user.organisation.name == "CAW Gent"
+    # The organisation chosen waits for its confirmation.
+    assert user.name == "Nieuwe Naam" and user.pending_organisation.name == "CAW Gent"
+    assert user.organisation is None
 
 
 def test_api_token_from_the_profile_page(login, create_user, client):

@@ -74,9 +74,10 @@ def test_archiving_a_finished_activity_with_participants_is_fine(
 
 
 def test_update_details_changes_name_and_organisation_with_an_audit_entry(
-    app, create_user, coordinator
+    app, create_user, create_organisation, coordinator
 ):
     person = create_user(name="An", organisation="Oud")
+    create_organisation("Nieuw")  # a coordinator links to organisations that exist
     assert (
         accounts.update_details(person, name="An", organisation_name="oud", actor=coordinator) == []
     )

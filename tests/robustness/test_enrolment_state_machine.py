@@ -113,7 +113,9 @@ class EnrolmentMachine(RuleBasedStateMachine):
         self.coordinator.set_roles({Role.COORDINATOR})
         self.people = []
         for n in range(PEOPLE):
-            person = User(email=f"p{n}@example.org", name=f"Persoon {n}")
+            person = User(
+                email=f"p{n}@example.org", name=f"Persoon {n}", email_verified_at=clock.now
+            )
             person.set_roles({Role.PARTICIPANT})
             self.people.append(person)
         self.activities = []

@@ -120,7 +120,11 @@ def cheap_hash(password: str) -> str:
 def _person(email: str, name: str, roles: tuple[Role, ...], organisation=None) -> User:
     """A user as the conftest factory makes one (a cheaper hash of the test password)."""
     user = User(
-        email=email, name=name, organisation=organisation, password_hash=cheap_hash(TEST_PASSWORD)
+        email=email,
+        name=name,
+        organisation=organisation,
+        password_hash=cheap_hash(TEST_PASSWORD),
+        email_verified_at=utcnow(),
     )
     user.set_roles(set(roles))
     db.session.add(user)
@@ -177,6 +181,16 @@ def build_world(app) -> World:
     }
     # R only fills F's one seat (and gives it up, so that P is offered it).
     r = _person("r.deelnemer@example.org", "Rik Deelnemer", (Role.PARTICIPANT,), north)
+    # W asked to join North (K decides); V registered, chose North and has not confirmed
+    # the address yet; X's organisation is not in the list (C decides); I was invited.
+    w = _person("w.nieuw@example.org", "Wout Nieuw", (Role.PARTICIPANT,))
+    w.pending_organisation, w.membership_requested_at = north, now
+    v = _person("v.onbevestigd@example.org", "Vera Onbevestigd", (Role.PARTICIPANT,))
+    v.email_verified_at, v.pending_organisation, v.membership_requested_at = None, north, now
+    x = _person("x.elders@example.org", "Xavier Elders", (Role.PARTICIPANT,))
+    x.requested_organisation_name, x.membership_requested_at = "Buurtwerk Oost", now
+    invited = _person("i.uitgenodigd@example.org", "Iris Uitgenodigd", (Role.PARTICIPANT,))
+    invited.email_verified_at, invited.password_hash = None, None
     P, Q, T, U, C = (people[k] for k in "PQTUC")  # noqa: N806 (the matrix's names)
     db.session.commit()
 
@@ -373,6 +387,11 @@ def build_world(app) -> World:
         ),
         P_reset=accounts.make_reset_token(P),
         failed_mail=failed.id,
+        W_id=w.id,
+        X_id=x.id,
+        V_email=v.email,
+        V_verify=accounts.make_verification_token(v, v.email),
+        I_invite=accounts.make_invitation_token(invited),
         theme=housing.id,
         policy_current=current.id,
         policy_planned=planned.id,

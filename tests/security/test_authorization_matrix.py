@@ -187,7 +187,30 @@ MATRIX: list[Route] = [
     # An organisation contact cannot move to another organisation (whose staff they would see).
     row("POST", "accounts.profile", "/account/",
                                     "login 302*  302*  302*  302*  200   302*  302*  login",
-        form={"name": "Een Nieuwe Naam", "organisation": "Wijkwerk Zuid"}),
+        form=lambda w: {"name": "Een Nieuwe Naam", "organisation": str(w["south"])}),
+    # Confirming an address: whoever holds the mailed link (V registered, not yet confirmed).
+    row("GET", "accounts.check_mail", "/account/check-mail",
+                                    "200   200   200   200   200   200   200   200   200"),
+    row("GET", "accounts.verify_email", "/account/verify/{V_verify}",
+                                    "200   200   200   200   200   200   200   200   200"),
+    row("POST", "accounts.verify_email", "/account/verify/{V_verify}",
+                                    "302*  302*  302*  302*  302*  302*  302*  302*  302*"),
+    row("GET", "accounts.resend_verification", "/account/verify",
+                                    "200   200   200   200   200   200   200   200   200"),
+    row("POST", "accounts.resend_verification", "/account/verify",
+                                    "302*  302*  302*  302*  302*  302*  302*  302*  302*",
+        form=lambda w: {"email": w["V_email"]}),
+    # The invitation of an account a coordinator made (I): the link is the key.
+    row("GET", "accounts.accept_invitation", "/account/welcome/{I_invite}",
+                                    "200   200   200   200   200   200   200   200   200"),
+    row("POST", "accounts.accept_invitation", "/account/welcome/{I_invite}",
+                                    "302*  302*  302*  302*  302*  302*  302*  302*  302*",
+        form={"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}),
+    row("GET", "accounts.change_email", "/account/email",
+                                    "login 200   200   200   200   200   200   200   login"),
+    row("POST", "accounts.change_email", "/account/email",
+                                    "login 302*  302*  302*  302*  302*  302*  302*  login",
+        form=lambda w: {"email": "een.nieuw.adres@example.org", "current_password": w["password"]}),
     row("GET", "accounts.change_password", "/account/password",
                                     "login 200   200   200   200   200   200   200   login"),
     row("POST", "accounts.change_password", "/account/password",
@@ -257,7 +280,12 @@ MATRIX: list[Route] = [
                                     "login 403   403   403   200   403   403   200   login")),
     row("POST", "attendance.take", "/sessions/{A_S2}/attendance",
                                     "login 403   403   302*  403   403   403   302*  login",
-        form=lambda w: {f"status_{w['P_id']}": "absent", "save": "1"}),
+        # P holds A's certificate: a correction carries its reason.
+        form=lambda w: {
+            f"status_{w['P_id']}": "absent",
+            "correction_reason": "Verkeerd aangeduid.",
+            "save": "1",
+        }),
     row("GET", "attendance.history", "/sessions/{A_S2}/attendance/history",
                                     "login 403   403   200   403   403   403   200   login"),
     row("GET", "attendance.sheet", "/sessions/{A_S2}/attendance.pdf",
@@ -368,6 +396,19 @@ MATRIX: list[Route] = [
     # --- Learning policy ---------- ANON  P     Q     T     U     K     L     C     D
     row("GET", "policy.index", "/policy/",
                                     "login 403   403   403   403   403   403   200   login"),
+    # Membership: W asked to join North; P is a confirmed member of North.
+    row("POST", "organisations.confirm_member", "/organisations/members/{W_id}/confirm",
+                                    "login 403   403   403   403   302*  403   302*  login"),
+    row("POST", "organisations.decline_member", "/organisations/members/{W_id}/decline",
+                                    "login 403   403   403   403   302*  403   302*  login"),
+    row("POST", "organisations.end_member", "/organisations/members/{P_id}/end",
+                                    "login 403   403   403   403   302*  403   302*  login"),
+    # Organisations people could not find in the list (X's): coordinators only.
+    row("GET", "organisations.requests", "/organisations/requests",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("POST", "organisations.resolve_request", "/organisations/requests/{X_id}",
+                                    "login 403   403   403   403   403   403   302*  login",
+        form=lambda w: {"action": "link", "organisation": str(w["south"])}),
     row("GET", "policy.show", "/policy/{policy_current}",
                                     "login 403   403   403   403   403   403   200   login"),
     row("GET", "policy.new", "/policy/new",
@@ -613,7 +654,8 @@ MATRIX: list[Route] = [
                                     "401   403   403   403   200   403   403   200   401")),
     row("PUT", "api.put_attendance", "/api/v1/sessions/{A_S2}/attendance",
                                     "401   403   403   200*  403   403   403   200*  401",
-        json={"records": [{"email": "p.deelnemer@example.org", "status": "absent"}]}),
+        json={"reason": "Verkeerd aangeduid.",
+              "records": [{"email": "p.deelnemer@example.org", "status": "absent"}]}),
 ]
 # fmt: on
 
@@ -980,11 +1022,13 @@ def test_an_organisation_contact_is_told_why_their_organisation_stays(world):
     app, built, restorer = world
     client = app.test_client()
     client.set_cookie("session", built.cookies["K"])
-    refused = client.post("/account/", data={"name": "Karin", "organisation": "Wijkwerk Zuid"})
+    refused = client.post("/account/", data={"name": "Karin", "organisation": str(built["south"])})
     assert refused.status_code == 200
     assert "kan je je organisatie niet zelf wijzigen" in refused.get_data(as_text=True)
     assert not restorer.restore()
-    renamed = client.post("/account/", data={"name": "Karin C.", "organisation": "buurtwerk noord"})
+    renamed = client.post(
+        "/account/", data={"name": "Karin C.", "organisation": str(built["north"])}
+    )
     assert renamed.status_code == 302
     assert restorer.restore() == {"users"}
 
