@@ -141,7 +141,7 @@ def validate_mark(session: ActivitySession, mark: Mark, name: str = "") -> Mark:
     """The mark with its minutes checked (partial: 1..duration; other statuses: none)."""
     status = AttendanceStatus(mark.status)
     if status != AttendanceStatus.PARTIAL:
-        return Mark(mark.user_id, status, None)
+        return Mark(mark.user_id, status, None, mark.remark)
     duration = session.duration_minutes
     if mark.minutes is None:
         raise AttendanceError(
@@ -169,7 +169,7 @@ def validate_mark(session: ActivitySession, mark: Mark, name: str = "") -> Mark:
             ),
             field=f"minutes_{mark.user_id}",
         )
-    return Mark(mark.user_id, status, int(mark.minutes))
+    return Mark(mark.user_id, status, int(mark.minutes), mark.remark)
 
 
 # --- Recording -----------------------------------------------------------------------------

@@ -373,6 +373,10 @@ MATRIX: list[Route] = [
     row("POST", "certificates.reissue", "/certificates/{P_certificate}/reissue",
                                     "login 403   403   403   403   403   403   422   login",
         form={"reissue-reason": "Uren gecorrigeerd."}),
+    # Keeping is for a certificate on the to-do list; P's is not: refused on the page.
+    row("POST", "certificates.keep", "/certificates/{P_certificate}/keep",
+                                    "login 403   403   403   403   403   403   422   login",
+        form={"keep-reason": "Haalt de vereiste aanwezigheid nog."}),
 
     # --- Organisations ------------ ANON  P     Q     T     U     K     L     C     D
     row("GET", "organisations.staff", "/organisations/staff",
@@ -428,6 +432,10 @@ MATRIX: list[Route] = [
                                     "login 403   403   200   403   403   403   200   login"),
     row("GET", "policy.my_progress", "/my/activities/{A}/progress",
                                     "login 200   404   404   404   404   404   404   login"),
+    # Only a confirmed participant reports absence in advance (S5: later, nothing recorded).
+    row("POST", "policy.report_absence", "/activities/{A}/sessions/{A_S5}/absence",
+                                    "login 302*  404   404   404   404   404   404   login",
+        form={"reason": "Ik ben die dag op opleiding."}),
 
     # --- Privacy ------------------ ANON  P     Q     T     U     K     L     C     D
     row("GET", "privacy.statement", "/privacy",
