@@ -9,13 +9,16 @@ to move). "Mijn organisatie staat er niet bij" is kept in
 
 ``users.email_verified_at``: existing accounts are verified (their creation time, or now),
 so nobody already using the platform has to confirm anything. ``users.pending_email`` holds
-a new address until its link is followed.
+a new address until its link is followed. Organisation names with control or invisible
+characters (typed before names were checked) are cleaned.
 
 Revision ID: t14b10000000
 Revises: t14a10000000
 Create Date: 2026-12-03 09:40:00
 
 """
+
+import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
@@ -62,6 +65,36 @@ def upgrade():
         .where(users.c.email_verified_at.is_(None))
         .values(email_verified_at=sa.func.coalesce(users.c.created_at, sa.func.current_timestamp()))
     )
+    _clean_organisation_names()
+
+
+def _clean_organisation_names():
+    """Names typed before names were checked may hold control or invisible characters
+    (they broke spreadsheets): such a character becomes a space, spaces are collapsed, and
+    a name that would then clash with another gets a number."""
+    organisations = sa.table("organisations", sa.column("id", sa.Integer), sa.column("name"))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(organisations.c.id, organisations.c.name)).all()
+    taken = {(name or "").lower() for _id, name in rows}
+    for organisation_id, name in rows:
+        cleaned = " ".join(
+            "".join(
+                " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch
+                for ch in name or ""
+            ).split()
+        )
+        if cleaned == name:
+            continue
+        cleaned = cleaned[:190] or "Organisatie"
+        candidate, n = cleaned, 2
+        while candidate.lower() in taken:
+            candidate, n = f"{cleaned} ({n})", n + 1
+        taken.add(candidate.lower())
+        connection.execute(
+            organisations.update()
+            .where(organisations.c.id == organisation_id)
+            .values(name=candidate)
+        )
 
 
 def downgrade():
