@@ -117,15 +117,20 @@ def check_email(value: str) -> str:
     return email
 
 
-def find_import_organisation(name: str | None) -> Organisation | None:
+def find_import_organisation(
+    name: str | None, *, create: bool = False, actor: User | None = None
+) -> Organisation | None:
     """The existing organisation a line names; an unknown name refuses the line (an
-    import never creates an organisation: a typo would silently make a new one)."""
+    import never creates an organisation silently: a typo would make a new one), unless
+    the operator asked for it (``lms user import --create-organisations``)."""
     if not (name or "").strip():
         return None
     problem = membership.name_problem(name)
     if problem is not None:
         raise LineError(problem)
     organisation = membership.find_organisation(name)
+    if organisation is None and create:
+        return membership.create_organisation(name or "", actor=actor)
     if organisation is None:
         raise LineError(
             _(
@@ -157,7 +162,12 @@ def read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], str | None]:
 
 
 def import_line(
-    line: int, row: dict[str, str], *, actor: User | None, allow_role_removal: bool = False
+    line: int,
+    row: dict[str, str],
+    *,
+    actor: User | None,
+    allow_role_removal: bool = False,
+    create_organisations: bool = False,
 ) -> LineResult:
     """Create or update one person. A trainer role is kept for someone who still runs
     activities unless ``allow_role_removal`` (confirmed on the import's preview)."""
@@ -169,7 +179,9 @@ def import_line(
             raise LineError(_("naam ontbreekt"))
         roles = parse_roles(row.get("role", ""))
         organisation = row.get("organisation") or None
-        known_organisation = find_import_organisation(organisation)
+        known_organisation = find_import_organisation(
+            organisation, create=create_organisations, actor=actor
+        )
         password = row.get("password") or None
     except LineError as exc:
         return LineResult(line, raw_email, Outcome.REJECTED, str(exc))
@@ -245,6 +257,7 @@ def import_users(
     actor: User | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     allow_role_removal: Collection[str] = (),
+    create_organisations: bool = False,
 ) -> ImportReport:
     """Import ``text`` (CSV). Each good line is committed; a bad line is rolled back alone.
 
@@ -273,7 +286,13 @@ def import_users(
             continue
         seen[email_key] = line
         try:
-            result = import_line(line, row, actor=actor, allow_role_removal=email_key in allowed)
+            result = import_line(
+                line,
+                row,
+                actor=actor,
+                allow_role_removal=email_key in allowed,
+                create_organisations=create_organisations,
+            )
             if result.outcome == Outcome.REJECTED:
                 db.session.rollback()
             else:

@@ -12,6 +12,7 @@ from lms.accounts.service import AccountError, NewUser, create_user
 from lms.cli import fail, lms_group
 from lms.extensions import db
 from lms.models import Role
+from lms.organisations import membership
 
 
 @lms_group.group("user")
@@ -35,9 +36,12 @@ def user_group() -> None:
 def create(
     email: str, name: str, roles: tuple[str, ...], password: str | None, organisation: str | None
 ) -> None:
-    """Maak één gebruiker aan."""
+    """Maak één gebruiker aan (een onbekende organisatie wordt aangemaakt, en gemeld)."""
     try:
         email = check_email(email)
+        if organisation and membership.find_organisation(organisation) is None:
+            created = membership.create_organisation(organisation, actor=None)
+            click.echo(f"Organisatie „{created.name}” aangemaakt.")
         user = create_user(
             NewUser(
                 email=email,
@@ -47,7 +51,7 @@ def create(
                 password=password,
             )
         )
-    except (AccountError, LineError) as exc:
+    except (AccountError, LineError, membership.MembershipError) as exc:
         fail(str(exc))
     db.session.commit()
     click.echo(f"Gebruiker {user.email} aangemaakt ({', '.join(sorted(roles))}).")
@@ -55,7 +59,12 @@ def create(
 
 @user_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_(file: Path) -> None:
+@click.option(
+    "--create-organisations",
+    is_flag=True,
+    help="Maak organisaties aan die nog niet bestaan (anders wordt zo'n regel geweigerd).",
+)
+def import_(file: Path, create_organisations: bool) -> None:
     """Maak of werk gebruikers bij uit een CSV (email,name,role,organisation[,password])."""
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -63,7 +72,11 @@ def import_(file: Path) -> None:
         fail("Het bestand is geen UTF-8-tekst. Sla het op als CSV (UTF-8).")
 
     bar = _ProgressBar() if sys.stdout.isatty() else None
-    report = import_users(text, on_progress=bar.update if bar else None)
+    report = import_users(
+        text,
+        on_progress=bar.update if bar else None,
+        create_organisations=create_organisations,
+    )
     if bar:
         bar.close()
     print_report(report)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -38,6 +40,7 @@ def test_user_create(app):
         "SAM vzw",
     )
     assert result.exit_code == 0, result.output
+    assert "Organisatie „SAM vzw” aangemaakt." in result.output  # said, not silent
     user = db.session.scalar(select(User).where(User.email == "eva@example.org"))
     assert user.roles == {Role.TRAINER}
     assert user.organisation.name == "SAM vzw"
@@ -64,7 +67,7 @@ def test_user_create_refuses_a_duplicate(app, create_user):
 def test_import_takes_good_lines_names_bad_ones_and_is_idempotent(app, tmp_path):
     path = tmp_path / "users.csv"
     path.write_text(CSV, encoding="utf-8")
-    result = invoke(app, "lms", "user", "import", str(path))
+    result = invoke(app, "lms", "user", "import", "--create-organisations", str(path))
     assert "regel 4: geen-email: geweigerd – ongeldig e-mailadres" in result.output
     assert "regel 5: carla@example.org: geweigerd – onbekende rol 'directeur'" in result.output
     assert "3 aangemaakt, 0 bijgewerkt, 0 ongewijzigd, 2 geweigerd" in result.output
@@ -77,7 +80,7 @@ def test_import_takes_good_lines_names_bad_ones_and_is_idempotent(app, tmp_path)
         u.email: (u.name, u.password_hash, u.organisation_id)
         for u in db.session.scalars(select(User))
     }
-    again = invoke(app, "lms", "user", "import", str(path))
+    again = invoke(app, "lms", "user", "import", str(path))  # the organisations exist now
     assert "0 aangemaakt, 0 bijgewerkt, 3 ongewijzigd, 2 geweigerd" in again.output
     db.session.expire_all()
     assert snapshot == {
@@ -86,8 +89,23 @@ def test_import_takes_good_lines_names_bad_ones_and_is_idempotent(app, tmp_path)
     }
 
 
-def test_import_updates_changed_lines(app, tmp_path, create_user):
+def test_import_refuses_an_organisation_that_does_not_exist(app, tmp_path, create_organisation):
+    create_organisation("SAM vzw")
+    path = tmp_path / "users.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = invoke(app, "lms", "user", "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "regel 2: an.peeters@example.org: geweigerd – onbekende organisatie "
+        "'Samenlevingsopbouw Gent'" in result.output
+    )
+    assert "2 aangemaakt, 0 bijgewerkt, 0 ongewijzigd, 3 geweigerd" in result.output
+    assert db.session.scalar(select(func.count(Organisation.id))) == 1
+
+
+def test_import_updates_changed_lines(app, tmp_path, create_user, create_organisation):
     create_user(email="an.peeters@example.org", name="An P.")
+    create_organisation("CAW")
     path = tmp_path / "users.csv"
     path.write_text(
         "email,name,role,organisation\nan.peeters@example.org,An Peeters,participant,CAW\n"
@@ -162,3 +180,21 @@ def test_demo_logins_work(app, client):
         c = app.test_client()
         response = c.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
+
+
+def test_the_demo_contact_sees_confirmed_members_and_one_request(app):
+    invoke(app, "lms", "demo")
+    from lms.demo import DEMO_PASSWORD
+
+    client = app.test_client()
+    client.post("/account/login", data={"email": "contact@sam-demo.be", "password": DEMO_PASSWORD})
+    html = client.get("/organisations/staff").get_data(as_text=True)
+    members = set(re.findall(r'href="/organisations/staff/(\d+)"', html))
+    requests = set(re.findall(r'id="aanvraag-(\d+)"', html))
+    ids = {
+        u.email: str(u.id)
+        for u in db.session.scalars(select(User).where(User.email.like("%@sam-demo.be")))
+    }
+    assert {ids["deelnemer@sam-demo.be"], ids["pieter@sam-demo.be"]} <= members
+    assert requests == {ids["lotte@sam-demo.be"]}
+    assert ids["lotte@sam-demo.be"] not in members
