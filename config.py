@@ -83,6 +83,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    #: The largest request body (uploads included): beyond it a Dutch 413 (lms.web).
+    MAX_CONTENT_LENGTH = int(os.environ.get("LMS_MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
+
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
 

@@ -64,12 +64,14 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     limiter.init_app(app)
 
     from lms.i18n import init_i18n
+    from lms.input_guard import init_input_guard
     from lms.security_headers import init_security_headers
     from lms.web import init_web
 
     init_i18n(app, babel)
     init_web(app, login_manager)
     init_security_headers(app)
+    init_input_guard(app)
 
     import importlib
 

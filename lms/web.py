@@ -305,7 +305,9 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception(
+            "Unhandled error on %s %s", request.method, loggable_path(request.path)
+        )
         return error_response(500)
 
     @app.context_processor
@@ -371,24 +373,10 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         return response
 
 
-#: Path prefixes whose next segment is a secret (feed tokens, reset tokens, offer tokens).
-SECRET_PATH_PREFIXES = (
-    "/calendar/",
-    "/account/reset/",
-    "/enrolments/offer/",
-    "/checkin/",
-)
-
-
 def loggable_path(path: str) -> str:
-    """The path with any secret segment replaced, so logs never hold a token."""
-    for prefix in SECRET_PATH_PREFIXES:
-        if path.startswith(prefix):
-            rest = path[len(prefix) :]
-            if rest in ("catalogue.ics", "", "subscribe"):
-                return path
-            return prefix + "[redacted]"
-    return path
+    """The path with any secret segment replaced, so logs never hold a token (the same
+    rules as every other log text: :func:`redact_secrets`)."""
+    return redact_secrets(path)
 
 
 #: Secrets as they may appear inside any log text (a request line of the development
@@ -417,6 +405,17 @@ def redact_secrets(text: str) -> str:
     for pattern, replacement in _SECRETS_IN_TEXT:
         text = pattern.sub(replacement, text)
     return text
+    # certificate codes: in their public paths and wherever else they appear
+    (
+        re.compile(r"(/certificates/verify/)[^\s\"'?&/]+|(/certificates/)[^\s\"'?&/]+(?=\.pdf)"),
+        lambda m: (m.group(1) or m.group(2)) + "[redacted]",
+    ),
+    (re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}\b"), "[redacted]"),
+    # feed tokens (lms.calendar.tokens: 64 hex characters) wherever they stand, e.g. in
+    # an exception's message
+    (re.compile(r"(?<![0-9A-Fa-f])[0-9a-f]{64}(?![0-9A-Fa-f])"), "[redacted]"),
+    # signed tokens (itsdangerous: password reset, address confirmation, invitations)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]+)*"), "[redacted]"),
 
 
 class RedactSecretsFilter(logging.Filter):
@@ -424,14 +423,46 @@ class RedactSecretsFilter(logging.Filter):
     not write ourselves: the development server's request lines, gunicorn's access log)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact_secrets(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        redact_record(record)
         return True
 
 
 #: Loggers that write request lines with the full URL.
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """``record`` with its message and traceback text passed through
+    :func:`redact_secrets` (the message is formatted now, with its arguments)."""
+    if getattr(record, "lms_redacted", False):
+        return record
+    record.lms_redacted = True
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to logging's own error report
+        return record
+    cleaned = redact_secrets(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact_secrets(
+            logging.Formatter().formatException(record.exc_info)  # type: ignore[arg-type]
+        )
+    return record
+
+
+def install_redacting_record_factory() -> None:
+    """Every log record of the process — our own lines, the unhandled-error traceback,
+    the servers' request lines, any library's message — is redacted when it is made,
+    whatever logger or handler writes it (once per process)."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "lms_redacting", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(factory(*args, **kwargs))
+
+    redacting_factory.lms_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)
+
+
 URL_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
@@ -455,3 +486,4 @@ def format_money(value: Any) -> str:
     if value is None or value == 0:
         return "gratis"
     return "€ " + f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    install_redacting_record_factory()
