@@ -392,6 +392,17 @@ _SECRETS_IN_TEXT = (
         ),
         lambda m: (m.group(1) or m.group(2)) + "[redacted]",
     ),
+    # certificate codes: in their public paths and wherever else they appear
+    (
+        re.compile(r"(/certificates/verify/)[^\s\"'?&/]+|(/certificates/)[^\s\"'?&/]+(?=\.pdf)"),
+        lambda m: (m.group(1) or m.group(2)) + "[redacted]",
+    ),
+    (re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}\b"), "[redacted]"),
+    # feed tokens (lms.calendar.tokens: 64 hex characters) wherever they stand, e.g. in
+    # an exception's message
+    (re.compile(r"(?<![0-9A-Fa-f])[0-9a-f]{64}(?![0-9A-Fa-f])"), "[redacted]"),
+    # signed tokens (itsdangerous: password reset, address confirmation, invitations)
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]+)*"), "[redacted]"),
     # secret query parameters, also URL-encoded inside ``next=…``
     (
         re.compile(r"((?:code|token|key|secret|password)(?:=|%3[dD]))[^&\s\"']+"),
@@ -405,29 +416,8 @@ def redact_secrets(text: str) -> str:
     for pattern, replacement in _SECRETS_IN_TEXT:
         text = pattern.sub(replacement, text)
     return text
-    # certificate codes: in their public paths and wherever else they appear
-    (
-        re.compile(r"(/certificates/verify/)[^\s\"'?&/]+|(/certificates/)[^\s\"'?&/]+(?=\.pdf)"),
-        lambda m: (m.group(1) or m.group(2)) + "[redacted]",
-    ),
-    (re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}\b"), "[redacted]"),
-    # feed tokens (lms.calendar.tokens: 64 hex characters) wherever they stand, e.g. in
-    # an exception's message
-    (re.compile(r"(?<![0-9A-Fa-f])[0-9a-f]{64}(?![0-9A-Fa-f])"), "[redacted]"),
-    # signed tokens (itsdangerous: password reset, address confirmation, invitations)
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]+)*"), "[redacted]"),
 
 
-class RedactSecretsFilter(logging.Filter):
-    """Rewrites a log record's message without secrets (for loggers whose messages we do
-    not write ourselves: the development server's request lines, gunicorn's access log)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        redact_record(record)
-        return True
-
-
-#: Loggers that write request lines with the full URL.
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """``record`` with its message and traceback text passed through
     :func:`redact_secrets` (the message is formatted now, with its arguments)."""
@@ -463,6 +453,16 @@ def install_redacting_record_factory() -> None:
     logging.setLogRecordFactory(redacting_factory)
 
 
+class RedactSecretsFilter(logging.Filter):
+    """Rewrites a log record's message without secrets (for loggers whose messages we do
+    not write ourselves: the development server's request lines, gunicorn's access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+#: Loggers that write request lines with the full URL.
 URL_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
@@ -475,6 +475,7 @@ def init_logging(app: Flask) -> None:
     # Flask gives its logger (named like the app: "lms") a stderr handler when nothing
     # else would show its records; creating it now covers "lms.request" too.
     app.logger  # noqa: B018
+    install_redacting_record_factory()
     for name in URL_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
@@ -486,4 +487,3 @@ def format_money(value: Any) -> str:
     if value is None or value == 0:
         return "gratis"
     return "€ " + f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    install_redacting_record_factory()
