@@ -252,3 +252,53 @@ def test_online_link_must_be_a_web_address(course):
             actor=c.trainer,
         )
     assert info.value.field == "online_url"
+
+
+def test_trainers_get_the_invitation_when_a_coordinator_changes_their_session(course, queued_mails):
+    c = course(sessions=[future(7)], participants=2)
+    session = c.session
+    new_start, new_end = future(9)
+    service.reschedule_session(session, new_start, new_end, actor=c.coordinator)
+    db.session.commit()
+    (told,) = queued_mails("session_trainer")
+    assert told.to_email == c.trainer.email
+    assert "Cora Coördinator verplaatste een sessie" in told.body_text
+    assert told.ics_method == "REQUEST"
+    assert f"UID:{session.uid}" in told.ics.replace("\r\n ", "")
+    assert queued_mails("session_changed_by_trainer") == []  # a coordinator made it
+
+    service.cancel_session(session, actor=c.coordinator, reason="Zaal onbeschikbaar")
+    db.session.commit()
+    cancelled = [m for m in queued_mails("session_trainer") if m.ics_method == "CANCEL"]
+    assert [m.to_email for m in cancelled] == [c.trainer.email]
+    assert "annuleerde een sessie" in cancelled[0].body_text
+    assert "Reden: Zaal onbeschikbaar" in cancelled[0].body_text
+
+
+def test_coordinators_hear_when_a_trainer_changes_a_session(course, queued_mails, app):
+    c = course(sessions=[future(7)], participants=1)
+    session = c.session
+    service.update_session(
+        session, data_for(session, location="Zaal Nieuw, Brussel"), actor=c.trainer
+    )
+    db.session.commit()
+    assert queued_mails("session_trainer") == []  # the trainer made it themselves
+    (told,) = queued_mails("session_changed_by_trainer")
+    assert told.to_email == c.coordinator.email
+    assert told.subject.startswith("Karel Lesgever wijzigde een sessie: Andere plaats: ")
+    assert "Karel Lesgever wijzigde de plaats van een sessie" in told.body_text
+    assert "Waar: Zaal Nieuw, Brussel" in told.body_text
+    assert "1 deelnemer kreeg hierover een mail." in told.body_text
+    assert told.ics is None
+
+    # A configured address replaces the list of coordinators.
+    app.config["MAIL_COORDINATOR_ADDRESS"] = "leeraanbod@example.org"
+    try:
+        service.cancel_session(session, actor=c.trainer, reason="Ziek")
+        db.session.commit()
+    finally:
+        app.config.pop("MAIL_COORDINATOR_ADDRESS")
+    assert [m.to_email for m in queued_mails("session_changed_by_trainer")] == [
+        c.coordinator.email,
+        "leeraanbod@example.org",
+    ]
