@@ -56,8 +56,6 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "SAM Leerplatform <leerplatform@samenlevingsopbouw.be>"
     )
-    #: Who hears when a trainer changes a session (empty: every active coordinator).
-    MAIL_COORDINATOR_ADDRESS = os.environ.get("MAIL_COORDINATOR_ADDRESS", "")
     #: Mail worker: attempts before a mail is marked failed, and the first backoff.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
@@ -83,11 +81,11 @@ class Config:
         int(os.environ["LMS_TRUSTED_PROXIES"]) if os.environ.get("LMS_TRUSTED_PROXIES") else None
     )
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
     #: The largest request body (uploads included): beyond it a Dutch 413 (lms.web).
     MAX_CONTENT_LENGTH = int(os.environ.get("LMS_MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)))
 
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
 
