@@ -139,7 +139,7 @@ def verify_email(token: str) -> Any:
             return redirect(url_for("core.index"))
         flash(_("Je nieuwe e-mailadres is bevestigd."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/verify.html", form=form, email=email)
+    return render_template("accounts/verify.html", email=email)
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -64,7 +64,6 @@ def _staff_page(organisation: Organisation) -> Any:
         can_enrol=queries.same_organisation(current_user, current_user)
         and current_user.organisation_id == organisation.id,
         requests=membership.pending_members(organisation),
-        decide_form=FlaskForm(),
         meter=meter,
     )
 
@@ -115,7 +114,6 @@ def person(user_id: int) -> Any:
         can_end=person.organisation_id is not None
         and membership.may_decide(current_user, person.organisation_id)
         and (current_user.is_coordinator or not person.is_organisation_contact),
-        decide_form=FlaskForm(),
         year=to_local(utcnow()).year,
         meter=meter,
     )
@@ -259,7 +257,6 @@ def requests() -> Any:
         unlisted=membership.unlisted_requests(),
         pending=membership.all_pending_members(),
         organisations=membership.all_organisations(),
-        form=FlaskForm(),
     )
 
 
