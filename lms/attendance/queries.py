@@ -419,10 +419,12 @@ class OwnAttendance:
         return format_hours(self.planned_minutes)
 
     @property
-    def percentage(self) -> int:
-        if not self.planned_minutes:
-            return 0
-        return round(100 * self.attended_minutes / self.planned_minutes)
+    def percentage(self) -> float:
+        """Share of the planned minutes attended, by the one rounding rule of
+        :func:`lms.policy.evaluation.pct_number` (half-up, one decimal: 2/3 is 66.7)."""
+        from lms.policy.evaluation import pct_number
+
+        return pct_number(self.attended_minutes, self.planned_minutes)
 
 
 def own_attendance(user: User, activity: Activity) -> OwnAttendance:

@@ -1,7 +1,8 @@
 """What staff still has to do so that attendance and certificates add up (the to-do layer).
 
 Three questions, each answered in a fixed number of queries whatever the number of
-sessions, activities or people:
+sessions, activities or people (judging the activities that are over costs its own fixed
+few, only when there are such activities):
 
 - sessions that ended without complete attendance (some confirmed participant has no
   record), from the last :data:`LOOKBACK` days;
@@ -18,11 +19,10 @@ attendance (``lms remind``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.queries import trained_activity_ids
@@ -92,106 +92,126 @@ def unrecorded_sessions(
     trainer_id: int | None = None,
     ended_before: datetime | None = None,
     since: datetime | None = None,
+    with_trainers: bool = False,
 ) -> list[UnrecordedSession]:
     """Sessions (not cancelled, of published or archived activities) that ended before
     ``ended_before`` (default ``now``) and after ``since`` (default ``now - LOOKBACK``),
-    where a confirmed participant has no record. Oldest first. Three queries.
+    where a confirmed participant has no record. Oldest first.
+
+    Always two queries, whatever there is (three ``with_trainers``, for the reminder):
+    the counts per session in one grouped query, then those sessions with their activity.
     """
     ended_before = ended_before or now
     since = since or now - LOOKBACK
-    query = (
-        select(ActivitySession)
+    missing = func.sum(case((Attendance.id.is_(None), 1), else_=0))
+    counts = (
+        select(ActivitySession.id, func.count(Enrolment.id), missing)
         .join(Activity, Activity.id == ActivitySession.activity_id)
+        .join(
+            Enrolment,
+            and_(
+                Enrolment.activity_id == ActivitySession.activity_id,
+                Enrolment.status == EnrolmentStatus.CONFIRMED,
+            ),
+        )
+        .outerjoin(
+            Attendance,
+            and_(
+                Attendance.session_id == ActivitySession.id,
+                Attendance.user_id == Enrolment.user_id,
+            ),
+        )
         .where(
             ActivitySession.status == SessionStatus.SCHEDULED,
             Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.ARCHIVED]),
             ActivitySession.ends_at <= ended_before,
             ActivitySession.ends_at > since,
         )
-        .options(
+        .group_by(ActivitySession.id)
+        .having(missing > 0)
+    )
+    if trainer_id is not None:
+        counts = counts.where(ActivitySession.activity_id.in_(trained_activity_ids(trainer_id)))
+    found = {
+        session_id: (int(total), int(gap)) for session_id, total, gap in db.session.execute(counts)
+    }
+    # Themes are not shown here: keep them from being loaded (they load "selectin").
+    options = [
+        joinedload(ActivitySession.activity).lazyload(Activity.themes),
+        joinedload(ActivitySession.activity).joinedload(Activity.parent).lazyload(Activity.themes),
+    ]
+    if with_trainers:
+        options += [
             joinedload(ActivitySession.activity).selectinload(Activity.trainers),
             joinedload(ActivitySession.activity)
             .joinedload(Activity.parent)
             .selectinload(Activity.trainers),
-        )
+        ]
+    sessions = db.session.scalars(
+        select(ActivitySession)
+        .where(ActivitySession.id.in_(list(found)))
+        .options(*options)
         .order_by(ActivitySession.ends_at, ActivitySession.id)
-    )
-    if trainer_id is not None:
-        query = query.where(ActivitySession.activity_id.in_(trained_activity_ids(trainer_id)))
-    sessions = list(db.session.scalars(query).unique())
-    if not sessions:
-        return []
-    activity_ids = sorted({s.activity_id for s in sessions})
-    people: dict[int, set[int]] = defaultdict(set)
-    for activity_id, user_id in db.session.execute(
-        select(Enrolment.activity_id, Enrolment.user_id).where(
-            Enrolment.activity_id.in_(activity_ids),
-            Enrolment.status == EnrolmentStatus.CONFIRMED,
-        )
-    ):
-        people[activity_id].add(user_id)
-    recorded: dict[int, set[int]] = defaultdict(set)
-    for session_id, user_id in db.session.execute(
-        select(Attendance.session_id, Attendance.user_id).where(
-            Attendance.session_id.in_([s.id for s in sessions])
-        )
-    ):
-        recorded[session_id].add(user_id)
-    result = []
-    for session in sessions:
-        expected = people[session.activity_id]
-        missing = len(expected - recorded[session.id])
-        if missing:
-            result.append(UnrecordedSession(session, missing, len(expected)))
-    return result
+    ).unique()
+    return [
+        UnrecordedSession(session, found[session.id][1], found[session.id][0])
+        for session in sessions
+    ]
 
 
 # --- Activities over with undecided results -----------------------------------------------------
 
 
 def undecided_activities(
-    now: datetime, *, trainer_id: int | None = None
+    now: datetime, unrecorded: list[UnrecordedSession]
 ) -> list[UndecidedActivity]:
-    """Activities that ended in the last :data:`LOOKBACK` with people ``incomplete``.
+    """Activities that are over with people whose result waits for attendance.
 
-    A fixed number of queries (the progress of all those activities is judged at once).
+    Only an activity with a session nobody fully recorded can have such people, so the
+    candidates are those of ``unrecorded`` (and their programmes): one query finds which
+    of them are over, and only those are judged (a fixed number of queries more).
     """
     from lms.policy.evaluation import State
-    from lms.policy.progress import activities_progress, load_activities
-    from lms.policy.service import activity_end
+    from lms.policy.progress import activities_progress
 
-    query = (
-        select(ActivitySession.activity_id)
+    ids = {item.session.activity_id for item in unrecorded}
+    parents = {
+        item.activity.parent_id for item in unrecorded if item.activity.parent_id is not None
+    }
+    ends: dict[int, datetime] = {}
+    for activity_id, parent_id, end in db.session.execute(
+        select(ActivitySession.activity_id, Activity.parent_id, func.max(ActivitySession.ends_at))
         .join(Activity, Activity.id == ActivitySession.activity_id)
         .where(
             ActivitySession.status == SessionStatus.SCHEDULED,
-            Activity.status.in_([ActivityStatus.PUBLISHED, ActivityStatus.ARCHIVED]),
-            ActivitySession.ends_at > now - LOOKBACK,
-            ActivitySession.ends_at <= now,
+            or_(
+                ActivitySession.activity_id.in_(sorted(ids | parents)),
+                Activity.parent_id.in_(sorted(parents)),
+            ),
         )
-        .distinct()
-    )
-    if trainer_id is not None:
-        query = query.where(ActivitySession.activity_id.in_(trained_activity_ids(trainer_id)))
-    candidates = set(db.session.scalars(query))
-    if not candidates:
+        .group_by(ActivitySession.activity_id, Activity.parent_id)
+    ):
+        end = _aware(end)
+        for key in (activity_id, parent_id):
+            if key is not None and (key not in ends or ends[key] < end):
+                ends[key] = end
+    over = sorted(key for key in ids | parents if key in ends and ends[key] <= now)
+    if not over:
         return []
-    # A module's programme is judged too (its diploma may wait for the module).
-    parents = {a.parent_id for a in load_activities(candidates).values() if a.parent_id is not None}
-    progress = activities_progress(candidates | parents, now=now)
     result = []
-    for items in progress.values():
+    for items in activities_progress(over, now=now).values():
         if not items:
-            continue
-        activity = items[0].activity
-        end = activity_end(activity)
-        if end is None or end > now:
             continue
         waiting = tuple(i.user for i in items if i.state == State.INCOMPLETE)
         if waiting:
-            result.append(UndecidedActivity(activity, waiting))
-    result.sort(key=lambda u: (activity_end(u.activity), u.activity.id))
+            result.append(UndecidedActivity(items[0].activity, waiting))
+    result.sort(key=lambda u: (ends[u.activity.id], u.activity.id))
     return result
+
+
+def _aware(value: datetime) -> datetime:
+    """An aggregate comes back naive on SQLite: it is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # --- Certificates behind changed attendance ----------------------------------------------------
@@ -215,9 +235,10 @@ def certificates_to_review() -> list[Certificate]:
 def coordinator_todo(now: datetime | None = None) -> TodoList:
     """Everything, for the coordinator's dashboard."""
     now = now or utcnow()
+    sessions = unrecorded_sessions(now)
     return TodoList(
-        sessions=unrecorded_sessions(now),
-        undecided=undecided_activities(now),
+        sessions=sessions,
+        undecided=undecided_activities(now, sessions),
         certificates=certificates_to_review(),
     )
 
@@ -225,10 +246,8 @@ def coordinator_todo(now: datetime | None = None) -> TodoList:
 def trainer_todo(user: User, now: datetime | None = None) -> TodoList:
     """The activities ``user`` runs, for their "Mijn sessies"."""
     now = now or utcnow()
-    return TodoList(
-        sessions=unrecorded_sessions(now, trainer_id=user.id),
-        undecided=undecided_activities(now, trainer_id=user.id),
-    )
+    sessions = unrecorded_sessions(now, trainer_id=user.id)
+    return TodoList(sessions=sessions, undecided=undecided_activities(now, sessions))
 
 
 # --- The reminder mail (``lms remind``) ---------------------------------------------------------
@@ -262,7 +281,7 @@ def queue_trainer_reminders(now: datetime | None = None) -> list[tuple[Unrecorde
     today_start, _end = local_day_bounds(to_local(now).date())
     report = []
     for item in unrecorded_sessions(
-        now, ended_before=today_start, since=today_start - REMIND_WITHIN
+        now, ended_before=today_start, since=today_start - REMIND_WITHIN, with_trainers=True
     ):
         session, activity = item.session, item.activity
         queued = 0

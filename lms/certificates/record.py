@@ -42,11 +42,16 @@ class TowardsTarget:
         return min(float(self.hours) / self.target, 1.0)
 
     @property
-    def percent(self) -> int:
-        """Percentage of the target reached (not capped: 120 % is worth showing)."""
+    def percent(self) -> float:
+        """Percentage of the target reached (not capped: 120 % is worth showing), by the one
+        rounding rule (:func:`lms.policy.evaluation.rounded_pct`: half-up, one decimal)."""
+        from decimal import Decimal
+
+        from lms.policy.evaluation import rounded_pct
+
         if self.target <= 0:
-            return 100
-        return int(float(self.hours) * 100 // self.target)
+            return 100.0
+        return float(rounded_pct(Decimal(str(self.hours)) * 100 / Decimal(self.target)))
 
 
 @dataclass

@@ -294,12 +294,16 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
     participant who already holds a certificate is left alone. Returns the number of
     participants newly warned.
     """
+    from flask_babel import force_locale
+
     from lms.mail.facts import user_facts
     from lms.mail.outbox import queue_mail
     from lms.urls import absolute_url
 
     warned = 0
-    for item in activity_progress(activity, user_ids):
+    with force_locale("nl"):  # the reasons go into a Dutch mail, whoever's action it was
+        judged = activity_progress(activity, user_ids)
+    for item in judged:
         if item.state != State.IMPOSSIBLE or item.certificate is not None:
             continue
         target = item.activity
