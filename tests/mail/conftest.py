@@ -135,7 +135,8 @@ class StallingSmtp:
     """Accepts connections and never finishes a conversation.
 
     ``mode="greeting"``: says nothing at all. ``mode="after_ehlo"``: greets, answers EHLO,
-    then reads commands without answering.
+    then reads commands without answering. ``mode="trickle"``: greets, answers EHLO, then
+    answers the next command one byte at a time, never finishing the line.
     """
 
     def __init__(self, port: int, mode: str = "greeting") -> None:
@@ -162,7 +163,7 @@ class StallingSmtp:
                 return
             self.connections += 1
             self._clients.append(client)
-            if self.mode == "after_ehlo":
+            if self.mode in ("after_ehlo", "trickle"):
                 threading.Thread(target=self._greet, args=(client,), daemon=True).start()
 
     def _greet(self, client: socket.socket) -> None:
@@ -176,6 +177,14 @@ class StallingSmtp:
                     return
                 data += chunk
             client.sendall(b"250-stall.example\r\n250 8BITMIME\r\n")
+            if self.mode == "trickle":
+                # An answer one byte at a time, each well within the read timeout: only a
+                # bound on the whole exchange ends this.
+                client.recv(1024)
+                for byte in b"250 " + b"." * 1000:
+                    if self._stop.wait(TEST_TIMEOUT_SECONDS / 3):
+                        return
+                    client.sendall(bytes([byte]))
             while not self._stop.is_set():  # read and never answer
                 if not client.recv(1024):
                     return

@@ -124,7 +124,7 @@ def test_a_refused_recipient_fails_at_once_and_a_deferred_one_is_retried(
 # --- (b) a server that accepts and stalls --------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["greeting", "after_ehlo"])
+@pytest.mark.parametrize("mode", ["greeting", "after_ehlo", "trickle"])
 def test_a_stalling_server_costs_one_timeout_and_every_mail_arrives_once_later(
     app, smtp_target, outbox_row, mode
 ):
@@ -282,3 +282,40 @@ def test_a_stop_request_ends_the_round_after_the_mail_in_hand(app, strict_smtp, 
     waiting = [fresh(r) for r in rows[1:]]
     assert all(r.status == MailStatus.QUEUED and r.attempts == 0 for r in waiting)
     assert all(r.claimed_at is None for r in waiting)
+
+
+def test_a_sender_whose_lease_ran_out_skips_the_mail_another_sender_took_over(
+    app, strict_smtp, outbox_row
+):
+    """Deterministic, on both databases: the renewal before each send is what keeps a
+    mail from going out twice when a batch outlives its lease."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lms.mail.worker import SendReport, claim_batch, lease, send_claimed
+    from lms.models import utcnow
+
+    first_row, second_row = (
+        outbox_row(to_email="a@example.org"),
+        outbox_row(to_email="b@example.org"),
+    )
+    slow = claim_batch()
+    assert slow.ids == [first_row.id, second_row.id]
+    # The slow sender is still busy with an earlier mail when its lease on these runs out.
+    expired = utcnow() - lease() - timedelta(seconds=1)
+    db.session.execute(
+        update(OutboxMail).where(OutboxMail.id.in_(slow.ids)).values(claimed_at=expired)
+    )
+    db.session.commit()
+    slow = worker.Claim(slow.ids, expired)
+
+    fast = claim_batch()
+    assert fast.ids == slow.ids
+    fast_report, slow_report = SendReport(), SendReport()
+    send_claimed(fast, fast_report)
+    send_claimed(slow, slow_report)
+
+    assert fast_report.sent == 2 and slow_report.attempted == 0
+    assert sorted(m.rcpt_tos[0] for m in strict_smtp.messages) == ["a@example.org", "b@example.org"]
+    assert {fresh(first_row).status, fresh(second_row).status} == {MailStatus.SENT}
