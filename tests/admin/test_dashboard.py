@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from lms.extensions import db
@@ -69,3 +70,30 @@ def test_the_menu_shows_beheer_to_coordinators_only(client, login, coordinator, 
     assert 'href="/admin/"' not in client.get("/activities").get_data(as_text=True)
     login(coordinator)
     assert 'href="/admin/"' in client.get("/activities").get_data(as_text=True)
+
+
+def test_the_dashboard_lists_what_attendance_still_needs(
+    client, as_coordinator, create_user, create_activity
+):
+    """Sessions over without complete attendance and results that wait for them, each
+    linked to where it is fixed."""
+    course = build_course(
+        create_user,
+        create_activity,
+        title="Cursus zonder laatste registratie",
+        sessions=2,
+        marks={"An": ["present", None], "Bert": ["present", None]},
+    )
+    _first, last = course.sessions
+    page = client.get("/admin/").get_data(as_text=True)
+    sessions = re.search(
+        r'<section[^>]*aria-labelledby="att-todo-sessions"[^>]*>(.*?)</section>', page, re.S
+    ).group(1)
+    assert f'href="/sessions/{last.id}/attendance"' in sessions
+    assert "2 van 2 deelnemers niet geregistreerd" in " ".join(sessions.split())
+    undecided = re.search(
+        r'<section[^>]*aria-labelledby="att-todo-undecided"[^>]*>(.*?)</section>', page, re.S
+    ).group(1)
+    assert f'href="/activities/{course.activity.id}/progress"' in undecided
+    assert "An, Bert" in undecided
+    assert "Alles is in orde" not in page
