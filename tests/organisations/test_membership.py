@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.models import AuditEntry, Organisation, Role, User
 from lms.organisations import membership
 from tests.conftest import TEST_PASSWORD
+from tests.reports.helpers import text
 
 GOOD_PASSWORD = "Fietsen-langs-de-Leie-7"
 
@@ -348,3 +349,16 @@ def test_the_coordinators_user_form_refuses_an_unknown_organisation(app, create_
         accounts.update_details(
             coordinator, name=coordinator.name, organisation_name="Typfout", actor=coordinator
         )
+
+
+def test_the_coordinator_sees_the_request_on_the_persons_page(app, create_user, gent):
+    person = create_user(verified=False)
+    membership.choose_organisation(person, gent, actor=person)
+    db.session.commit()
+    coordinator = create_user(roles=(Role.COORDINATOR,))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = coordinator.get_id()
+    response = client.get(f"/admin/users/{person.id}")
+    assert "Samenlevingsopbouw Gent" in page(response).text("membership-request")
+    assert "e-mailadres nog niet bevestigd" in text(response.get_data(as_text=True))
