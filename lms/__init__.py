@@ -87,10 +87,16 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
 def _check_configuration(app: Flask) -> None:
     if app.config.get("NAME") == "production":
-        if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        from lms.secret_key_check import HOW_TO_MAKE_ONE, weak_key_reason
+
+        reason = weak_key_reason(
+            app.config.get("SECRET_KEY"),
+            also_known=frozenset({DEV_SECRET_KEY, get_config("testing").SECRET_KEY}),
+        )
+        if reason:
             raise ConfigurationError(
-                "Production needs its own SECRET_KEY (environment); refusing to start "
-                "with the development key."
+                f"Production needs its own strong SECRET_KEY; refusing to start. {reason} "
+                f"{HOW_TO_MAKE_ONE}"
             )
         if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not app.config.get(
             "ALLOW_SQLITE_IN_PRODUCTION"

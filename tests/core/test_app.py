@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from config import DEV_SECRET_KEY, normalise_database_url
 from lms import ConfigurationError, create_app
+
+#: A key as an operator makes one (secrets.token_urlsafe); published keys are refused.
+STRONG_KEY = secrets.token_urlsafe(48)
 
 
 def test_production_refuses_the_development_secret_key():
@@ -16,7 +21,7 @@ def test_production_refuses_the_development_secret_key():
 def test_production_starts_with_its_own_secret_key(tmp_path):
     app = create_app(
         "production",
-        SECRET_KEY="a-real-secret-from-the-environment",
+        SECRET_KEY=STRONG_KEY,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db",
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True

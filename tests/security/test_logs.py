@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from lms.extensions import db
 from lms.web import redact_secrets
 from tests import logcheck
 from tests.conftest import TEST_PASSWORD
+
+#: A key as an operator makes one (secrets.token_urlsafe); published keys are refused.
+STRONG_KEY = secrets.token_urlsafe(48)
 
 LINE = re.compile(
     r"method=(?P<method>[A-Z]+) path=(?P<path>\S+) status=(?P<status>\d{3}) "
@@ -145,7 +149,7 @@ def test_the_suite_passwords_are_collected_from_the_test_modules():
 def production(tmp_path):
     app = create_app(
         "production",
-        SECRET_KEY="a-real-secret-from-the-environment",
+        SECRET_KEY=STRONG_KEY,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/prod.db",
     )
 
