@@ -17,7 +17,8 @@ MIN_LENGTH = 32
 #: At least this many different characters (a repeated word is not a key).
 MIN_DISTINCT = 8
 #: Estimated entropy (Shannon, per character, times the length) a key must reach; a
-#: random key of 32 hex characters (``secrets.token_hex(16)``) estimates above 80 (none in a million tries fell below).
+#: random key of 32 hex characters (``secrets.token_hex(16)``) estimates above 80 (none
+#: in a million tries fell below).
 MIN_BITS = 80
 
 #: Values that are public: the development and testing keys of config.py and the usual
