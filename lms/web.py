@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import (
@@ -27,7 +28,9 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -225,6 +228,11 @@ class IdConverter(IntegerConverter):
 BEARER_PAGE_ENDPOINTS = frozenset({"certificates.pdf"})
 
 
+@cache
+def _user_statement() -> Any:
+    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+
+
 def init_web(app: Flask, login_manager: LoginManager) -> None:
     init_logging(app)
     # Before any blueprint is registered: every <int:…> rule uses the bounded converter.
@@ -244,7 +252,12 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         user_id, _dot, version = session_id.partition(".")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        # The person and their roles in one query (the menu and most views need both).
+        user = (
+            db.session.execute(_user_statement(), {"user_id": int(user_id)})
+            .unique()
+            .scalar_one_or_none()
+        )
         if user is None or str(user.session_version) != version or not user.is_active:
             return None
         return user

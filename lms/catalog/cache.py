@@ -39,9 +39,10 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.engine import Engine
 
 from lms.extensions import db
-from lms.models import Activity, ActivitySession, CatalogueVersion
+from lms.models import Activity, ActivitySession
 from lms.models.base import UTCDateTime
 from lms.models.catalogue_version import WATCHED_TABLES
 from lms.timeutil import BRUSSELS, local_to_utc
@@ -104,6 +105,9 @@ class RenderCache:
             while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
                 self._remove(next(iter(self._entries)))
 
+    def __contains__(self, key: Any) -> bool:
+        return key in self._entries
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -118,16 +122,19 @@ class RenderCache:
             self._bytes -= len(entry.body)
 
 
-def render_cache(app: Flask | None = None) -> RenderCache:
-    """The application's cache (one per application object, created on first use)."""
+def render_cache(app: Flask | None = None, name: str = "lms_catalogue_cache") -> RenderCache:
+    """An application's cache called ``name`` (one per application object, created on
+    first use; ``CATALOGUE_CACHE_ENTRIES``/``CATALOGUE_CACHE_BYTES`` bound each one)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cache_ = app.extensions.get("lms_catalogue_cache")
+    cache_ = app.extensions.get(name)
     if cache_ is None:
-        cache_ = RenderCache(
-            int(app.config.get("CATALOGUE_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES)),
-            int(app.config.get("CATALOGUE_CACHE_BYTES", DEFAULT_MAX_BYTES)),
+        cache_ = app.extensions.setdefault(
+            name,
+            RenderCache(
+                int(app.config.get("CATALOGUE_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES)),
+                int(app.config.get("CATALOGUE_CACHE_BYTES", DEFAULT_MAX_BYTES)),
+            ),
         )
-        app.extensions["lms_catalogue_cache"] = cache_
     return cache_
 
 
@@ -143,21 +150,30 @@ def make_entry(
 # --- The fingerprint ---------------------------------------------------------------------
 
 
-@cache
-def _fingerprint_statement() -> Any:
-    version = CatalogueVersion
-    return select(
-        func.count(version.slot),
-        func.coalesce(func.sum(version.version), 0),
-        func.coalesce(func.sum(version.epoch), 0),
-    )
+#: The offer's version: written out, so that reading it costs no ORM and no compilation.
+FINGERPRINT_SQL = (
+    "SELECT count(slot), coalesce(sum(version), 0), coalesce(sum(epoch), 0) FROM catalogue_version"
+)
 
 
 def fingerprint() -> Fingerprint | None:
-    """The offer's current version (one query), or None when the cache must stay off."""
-    if not triggers_present():
+    """The offer's current version (one query), or None when the cache must stay off.
+
+    Written-out SQL on the request's own connection: this runs on every request, and
+    compiling an ORM statement would cost more than the query."""
+    if not triggers_present(db.engine):
         return None
-    row = db.session.execute(_fingerprint_statement()).one()
+    row = db.session.connection().exec_driver_sql(FINGERPRINT_SQL).one()
+    return (int(row[0]), int(row[1]), int(row[2]))
+
+
+def raw_fingerprint(engine: Engine) -> Fingerprint | None:
+    """:func:`fingerprint` outside a request (a connection of its own from the pool, which
+    checks it first: ``pool_pre_ping``)."""
+    if not triggers_present(engine):
+        return None
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(FINGERPRINT_SQL).one()
     return (int(row[0]), int(row[1]), int(row[2]))
 
 
@@ -165,11 +181,10 @@ _TRIGGERS_CHECKED: dict[str, bool] = {}
 _TRIGGERS_LOCK = threading.Lock()
 
 
-def triggers_present() -> bool:
+def triggers_present(engine: Engine) -> bool:
     """Whether the database raises the version on every change (checked once per worker
     and database). An SQLite table rebuilt by a migration loses its triggers; the cache
     then stays off rather than show a page that no longer is."""
-    engine = db.engine
     key = str(engine.url)
     known = _TRIGGERS_CHECKED.get(key)
     if known is not None:
@@ -256,5 +271,6 @@ __all__ = [
     "forget_trigger_check",
     "make_entry",
     "next_change",
+    "raw_fingerprint",
     "render_cache",
 ]

@@ -705,16 +705,21 @@ def _themes_by_root(activity_ids: list[int]) -> dict[int, list[Theme]]:
     return result
 
 
+@cache
+def _my_statuses_statement():  # type: ignore[no-untyped-def]
+    return select(Enrolment.activity_id, Enrolment.status).where(
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.activity_id.in_(_IDS),
+        Enrolment.status.in_(ACTIVE_STATUSES),
+    )
+
+
 def my_statuses(user_id: int, activity_ids: list[int]) -> dict[int, EnrolmentStatus]:
     """The person's enrolment status per activity (active ones only), in one query."""
     if not activity_ids:
         return {}
     rows = db.session.execute(
-        select(Enrolment.activity_id, Enrolment.status).where(
-            Enrolment.user_id == user_id,
-            Enrolment.activity_id.in_(activity_ids),
-            Enrolment.status.in_(ACTIVE_STATUSES),
-        )
+        _my_statuses_statement(), {"user_id": user_id, "ids": activity_ids}
     ).all()
     return dict(rows)  # type: ignore[arg-type]
 

@@ -17,15 +17,18 @@ from flask import (
     make_response,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from lms.catalog.cache import Entry, fingerprint, make_entry, next_change, render_cache
 from lms.catalog.forms import MODES, CatalogueFilterForm, filter_args
+from lms.catalog.page_cache import SHAREABLE, VERSION, CataloguePageCache, page_key
 from lms.catalog.queries import (
     all_themes,
     month_choices,
@@ -35,9 +38,17 @@ from lms.catalog.queries import (
 )
 from lms.display_dates import display_month
 from lms.models import KIND_LABELS, EnrolmentStatus, utcnow
-from lms.web import FONT_SIZE_COOKIE, FONT_SIZES
+from lms.web import FONT_SIZE_COOKIE
 
 bp = Blueprint("catalog", __name__)
+
+
+@bp.record_once
+def _install_page_cache(state: Any) -> None:
+    """Visitors' pages are answered in front of Flask (lms.catalog.page_cache)."""
+    app = state.app
+    pages = render_cache(app, "lms_catalogue_pages")
+    app.wsgi_app = CataloguePageCache(app.wsgi_app, app, pages)
 
 
 @bp.get("/activities")
@@ -74,25 +85,26 @@ def index() -> Any:
     **Cached** (:mod:`lms.catalog.cache`): the content block is rendered once per version
     of the offer, per language and query, and kept until the offer or the clock changes
     it; the person's own statuses are filled in per request (:func:`fill_in_mine`). For
-    visitors who are not signed in (and carry no session) the whole page is kept too and
-    answered with an ``ETag`` (304 when unchanged) and ``Cache-Control: public, no-cache``
-    with ``Vary: Cookie``, so a reverse proxy may keep it but asks first; a signed-in
-    person's page is ``private, no-store``.
+    visitors who are not signed in (and carry no session) the whole response is kept and
+    answered before Flask (:mod:`lms.catalog.page_cache`), with an ``ETag`` (304 when
+    unchanged) and ``Cache-Control: public, no-cache`` with ``Vary: Cookie``, so a reverse
+    proxy may keep it but asks first. A signed-in person's whole page is kept per person
+    (:func:`_personal_key`) and sent ``private, no-store``.
     """
     now = utcnow()
-    version = fingerprint()  # before anything is read: see lms.catalog.cache
+    # Before anything is read (see lms.catalog.cache); the page cache may have read it.
+    version = request.environ[VERSION] if VERSION in request.environ else fingerprint()
     cache = render_cache()
     anonymous = not current_user.is_authenticated
     locale = str(get_locale() or "nl")
-    query = request.query_string
-    shareable = anonymous and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
-    page_key = ("page", locale, _font_size(), request.full_path)
-    if shareable and version is not None:
-        entry = cache.get(page_key, version, now)
-        if entry is not None:
-            return _public_response(entry)
+    personal_key = None
+    if not anonymous and version is not None and "_flashes" not in session:
+        personal_key = _personal_key(locale)
+        kept = cache.get(personal_key, version, now)
+        if kept is not None:
+            return _private_response(kept.body.replace(_CSRF_MARKER, generate_csrf()))
 
-    content_key = ("content", locale, query)
+    content_key = ("content", locale, request.query_string)
     content = cache.get(content_key, version, now) if version is not None else None
     if content is None:
         body, page_number = _render_content(now)
@@ -109,18 +121,56 @@ def index() -> Any:
         "catalog/index.html",
         content=Markup(fill_in_mine(content.body, mine)),  # noqa: S704 (our own rendering)
         page_number=content.page_number,
+        # Shadows the global: the token is put in per request (see _personal_key).
+        **({"csrf_token": lambda: _CSRF_MARKER} if personal_key else {}),
     )
+    if not anonymous:
+        if personal_key is not None:
+            cache.put(personal_key, make_entry(html, content.fingerprint, content.expires_at))
+            html = html.replace(_CSRF_MARKER, generate_csrf())
+        return _private_response(html)
+    shareable = current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
     if not shareable:
-        response = make_response(html)
-        response.headers["Cache-Control"] = "private, no-store"
-        response.vary.add("Cookie")
-        return response
-    entry = make_entry(
-        html, content.fingerprint, content.expires_at, page_number=content.page_number
-    )
+        return _private_response(html)
+    entry = make_entry(html, content.fingerprint, content.expires_at)
     if version is not None:
-        cache.put(page_key, entry)
+        # The complete response is kept by lms.catalog.page_cache and answered from there.
+        key = page_key(request.environ, current_app.config["LANGUAGES"], _default_language())
+        request.environ[SHAREABLE] = (key, entry)
     return _public_response(entry)
+
+
+#: Where a signed-in person's kept page gets this request's CSRF token.
+_CSRF_MARKER = "lms-csrf-token-placeholder"
+
+
+def _personal_key(locale: str) -> tuple[Any, ...]:
+    """What a signed-in person's whole page varies by, besides the offer's version: who
+    they are as the page shows them (name, roles for the menu), language, text size and
+    URL (the preference forms return to it). Their own statuses change the version (the
+    enrolments are watched), flashed messages bypass the cache, and the CSRF token is put
+    in per request."""
+    user = current_user
+    return (
+        "personal",
+        user.id,
+        user.name,
+        tuple(sorted(user.roles)),
+        locale,
+        request.cookies.get(FONT_SIZE_COOKIE, ""),
+        request.full_path,
+    )
+
+
+def _private_response(html: str) -> Response:
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+def _default_language() -> str:
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 #: Where a card shows the person's own status (templates/catalog/_card.html).
@@ -138,11 +188,6 @@ def fill_in_mine(body: str, mine: dict[int, EnrolmentStatus]) -> str:
         return f'<span class="badge badge-kind cat-mine">{label}</span> '
 
     return _MINE_MARKER.sub(badge, body)
-
-
-def _font_size() -> str:
-    size = request.cookies.get(FONT_SIZE_COOKIE, "normal")
-    return size if size in FONT_SIZES else "normal"
 
 
 def _public_response(entry: Entry) -> Response:

@@ -178,6 +178,7 @@ def test_the_clock_passing_a_closing_time_shows(visit, create_activity, monkeypa
 
     later = closes_at + timedelta(minutes=1)
     monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+    monkeypatch.setattr("lms.catalog.page_cache.utcnow", lambda: later)
 
     assert visit()["Impactevaluatie"]["status"] == "10 plaatsen vrij Inschrijving gesloten"
 
@@ -189,6 +190,7 @@ def test_the_clock_passing_a_session_end_shows(visit, create_activity, monkeypat
 
     later = first[1] + timedelta(minutes=1)
     monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+    monkeypatch.setattr("lms.catalog.page_cache.utcnow", lambda: later)
 
     assert "Loopt al" in visit()["Jeugdrechten"]["when"]
 
@@ -268,3 +270,33 @@ def test_a_signed_in_person_gets_a_private_page_with_their_own_status(
     found = cards(response.get_data(as_text=True))
     assert found["Mijn cursus"]["status"].startswith("Jij: ingeschreven")
     assert not found["Andere cursus"]["status"].startswith("Jij")
+
+
+def test_a_signed_in_page_is_kept_per_person_with_a_fresh_csrf_token(
+    app, create_activity, create_user, enrol, count_queries
+):
+    from lms.catalog.routes import _CSRF_MARKER
+
+    mine = create_activity(title="Intervisie wonen")
+    ann = create_user(name="Ann Peeters")
+    bert = create_user(name="Bert Claes")
+    enrol(ann, mine, "confirmed")
+    as_ann, as_bert = app.test_client(), app.test_client()
+    for client, person in ((as_ann, ann), (as_bert, bert)):
+        with client.session_transaction() as session:
+            session["_user_id"] = person.get_id()
+            session["_fresh"] = True
+
+    first = as_ann.get("/activities").get_data(as_text=True)
+    with count_queries() as queries:
+        again = as_ann.get("/activities").get_data(as_text=True)
+    other = as_bert.get("/activities").get_data(as_text=True)
+
+    assert queries.count == 2, queries  # the person (with roles) and the offer's version
+    for html, name, status in ((again, "Ann", "Jij: ingeschreven"), (other, "Bert", "")):
+        assert f">{name} <span" in html
+        assert cards(html)["Intervisie wonen"]["status"].startswith(status)
+        assert _CSRF_MARKER not in html
+        assert 'name="csrf_token" value="' in html
+    assert "Ann" not in other.split("</header>")[0]
+    assert "Jij: ingeschreven" in first  # the first rendering was already Ann's own
