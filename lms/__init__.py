@@ -65,6 +65,7 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
     from lms.i18n import init_i18n
     from lms.input_guard import init_input_guard
+    from lms.response_policies import init_response_policies
     from lms.security_headers import init_security_headers
     from lms.web import init_web
 
@@ -72,6 +73,7 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     init_web(app, login_manager)
     init_security_headers(app)
     init_input_guard(app)
+    init_response_policies(app)
 
     import importlib
 

@@ -98,6 +98,10 @@ ERROR_TEXTS = {
         "Even geduld",
         "Te veel pogingen in korte tijd. Wacht een minuut en probeer opnieuw.",
     ),
+    503: (
+        "Even niet bereikbaar",
+        "Het leerplatform is even niet bereikbaar. Probeer het over enkele minuten opnieuw.",
+    ),
     500: (
         "Er ging iets mis",
         "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het "
