@@ -362,3 +362,29 @@ def test_the_coordinator_sees_the_request_on_the_persons_page(app, create_user, 
     response = client.get(f"/admin/users/{person.id}")
     assert "Samenlevingsopbouw Gent" in page(response).text("membership-request")
     assert "e-mailadres nog niet bevestigd" in text(response.get_data(as_text=True))
+
+
+def test_the_api_does_not_let_a_contact_enrol_someone_who_only_asked(
+    client, gent, contact, create_user, create_activity, api_token
+):
+    activity = create_activity()
+    asked = create_user(email="gevraagd@example.org")
+    membership.choose_organisation(asked, gent, actor=asked)
+    db.session.commit()
+    headers = api_token(contact)
+    refused = client.post(
+        f"/api/v1/activities/{activity.id}/enrolments",
+        json={"email": "gevraagd@example.org"},
+        headers=headers,
+    )
+    assert refused.status_code in (403, 404, 422)
+    assert "error" in refused.get_json()
+    membership.confirm(asked, actor=contact)
+    db.session.commit()
+    accepted = client.post(
+        f"/api/v1/activities/{activity.id}/enrolments",
+        json={"email": "gevraagd@example.org"},
+        headers=headers,
+    )
+    assert accepted.status_code == 201
+    assert accepted.get_json()["email"] == "gevraagd@example.org"
