@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -39,12 +40,34 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_address_limit() -> str:
+    return current_app.config.get("LOGIN_ADDRESS_RATE_LIMIT", "60 per minute")
+
+
+def _account_and_address() -> str:
+    """Failed logins are counted per account *and* client address: guessing one person's
+    password is slowed down, while colleagues behind the same office router (one address)
+    do not lock each other out. A much higher limit per address alone
+    (``LOGIN_ADDRESS_RATE_LIMIT``) still stops one address trying many accounts."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{email}|{get_remote_address()}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _login_limit,
+    key_func=_account_and_address,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
     error_message="Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw.",
+)
+@limiter.limit(
+    _login_address_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message=(
+        "Te veel mislukte aanmeldpogingen vanaf dit netwerk. Wacht een minuut en probeer opnieuw."
+    ),
 )
 def login() -> Any:
     if current_user.is_authenticated:
