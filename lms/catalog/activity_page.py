@@ -52,7 +52,9 @@ def activity(activity_id: int) -> Any:
         activity=item,
         summary=summary,
         state=state,
-        form=ActionForm(),
+        # A form (and so a CSRF token and a session) only for someone signed in: a visitor
+        # gets a link to the login page instead of a button (templates/enrolment/_action.html).
+        form=ActionForm() if current_user.is_authenticated else None,
         colleague_form=colleague_form,
         modules=modules,
         trainers=_trainers(item, modules),

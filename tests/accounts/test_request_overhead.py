@@ -102,3 +102,13 @@ def test_a_signed_in_person_keeps_the_csrf_protected_forms(client, create_user, 
     html = client.get("/activities").get_data(as_text=True)
     assert 'method="post" action="/preferences/language"' in html
     assert 'name="csrf_token"' in html
+
+
+def test_a_visitor_of_an_activity_page_gets_no_session_cookie(client, create_activity):
+    activity = create_activity(title="Lezing over wonen")
+    response = client.get(f"/activities/{activity.id}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    html = response.get_data(as_text=True)
+    assert "csrf_token" not in html
+    assert f'href="/account/login?next=/activities/{activity.id}"' in html  # the enrol link
