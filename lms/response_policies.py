@@ -46,7 +46,8 @@ def _no_store_for_personal_data(response: Response) -> Response:
         return response
     if response.mimetype == "text/calendar" and request.path.startswith("/calendar/"):
         return response  # a personal feed: private, revalidated by ETag (lms.calendar)
-    response.headers["Cache-Control"] = NO_STORE
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = NO_STORE
     response.headers.pop("Expires", None)
     return response
 

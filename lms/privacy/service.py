@@ -18,6 +18,7 @@ Three operations, plain functions on ``db.session`` that flush but never commit:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Text, and_, cast, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms import audit
@@ -359,6 +360,7 @@ class ErasureResult:
     certificates_kept: int = 0
     certificates_anonymised: int = 0
     trainer_links_removed: int = 0
+    mails_to_others_scrubbed: int = 0
 
 
 def _places_to_release(user: User, now: datetime) -> list[Enrolment]:
@@ -497,11 +499,21 @@ def erase_user(user: User, *, actor: User, now: datetime | None = None) -> Erasu
         .execution_options(synchronize_session=False)
     )
 
-    # 4. Audit entries keep their ids and links, not the name or address.
+    # 4. Audit entries keep their ids and links, not the name or address — also entries
+    #    about someone or something else that name the person in their free text.
     scrub = _scrubber({old_name: new_name, old_email: new_email})
+    result.mails_to_others_scrubbed = _scrub_mails_to_others(scrub, old_name, old_email)
     for entry in db.session.scalars(
         select(AuditEntry).where(
-            or_(AuditEntry.subject_user_id == user.id, AuditEntry.actor_id == user.id)
+            or_(
+                AuditEntry.subject_user_id == user.id,
+                AuditEntry.actor_id == user.id,
+                *_mentions(
+                    (AuditEntry.summary, cast(AuditEntry.details, Text)),
+                    old_name,
+                    old_email,
+                ),
+            )
         )
     ):
         summary, details = scrub(entry.summary), scrub(entry.details or {})
@@ -532,6 +544,53 @@ def erase_user(user: User, *, actor: User, now: datetime | None = None) -> Erasu
     )
     db.session.flush()
     return result
+
+
+def _mentions(columns: tuple[Any, ...], *texts: str) -> list[Any]:
+    """Conditions: one of ``columns`` contains one of ``texts`` (case-insensitively), as
+    written or as JSON writes it (``Zo\\u00eb``: JSON columns are stored ASCII-escaped)."""
+    variants = {variant for text in texts if text for variant in (text, json.dumps(text)[1:-1])}
+    return [
+        column.ilike(f"%{_like_literal(variant)}%", escape="!")
+        for column in columns
+        for variant in sorted(variants)
+    ]
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+#: What of a queued mail may hold a name: its recipient's, its text, its facts.
+_MAIL_TEXT_COLUMNS = ("to_name", "subject", "body_text", "body_html", "ics", "facts")
+
+
+def _scrub_mails_to_others(scrub: Any, old_name: str, old_email: str) -> int:
+    """Mail to other people (a trainer's list, a colleague's notice) that names the person:
+    every mail not yet sent, and sent ones whose text names them, lose the name and
+    address (the person's own mail was deleted before). Returns how many changed."""
+    columns = [name for name in _MAIL_TEXT_COLUMNS if hasattr(OutboxMail, name)]
+    texts = tuple(
+        cast(getattr(OutboxMail, name), Text) if name == "facts" else getattr(OutboxMail, name)
+        for name in columns
+    )
+    changed = 0
+    for mail in db.session.scalars(
+        select(OutboxMail).where(
+            or_(OutboxMail.status != MailStatus.SENT, *_mentions(texts, old_name, old_email))
+        )
+    ):
+        touched = False
+        for name in columns:
+            value = getattr(mail, name)
+            if value is None:
+                continue
+            cleaned = scrub(value)
+            if cleaned != value:
+                setattr(mail, name, cleaned)
+                touched = True
+        changed += touched
+    return changed
 
 
 def _scrubber(replacements: dict[str, str]) -> Any:
