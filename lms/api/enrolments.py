@@ -24,9 +24,9 @@ from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, token_required
 from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
-from lms.enrolment import queries, service
+from lms.enrolment import queries, rules, service
 from lms.enrolment.service import EnrolmentError
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User
 from lms.models.user import normalise_email
 
@@ -90,8 +90,42 @@ def _person_for(data: dict[str, Any]) -> User:
     return user
 
 
+#: What an organisation contact hears about any address that is not one of their
+#: organisation's members — unknown, someone else's, or not confirmed — so the API never
+#: tells whether an address has an account.
+NOT_A_COLLEAGUE = "Er is geen lid van je organisatie met dit e-mailadres."
+
+
+def _contact_limit_key() -> str:
+    user = current_api_user()
+    return f"contact-enrol:{user.id if user is not None else '-'}"
+
+
+def _coordinator_is_exempt() -> bool:
+    user = current_api_user()
+    return user is not None and user.is_coordinator
+
+
+def _colleague_for(actor: User, data: dict[str, Any]) -> User:
+    """The member of the contact's organisation with this address; one and the same 404
+    for every other address (whether it has an account or not)."""
+    email = data.get("email")
+    if not isinstance(email, str) or not email.strip():
+        api_error(422, "Geef het e-mailadres van de persoon op (email).")
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or rules.colleague_refusal(actor, user) is not None:
+        api_error(404, NOT_A_COLLEAGUE)
+    return user
+
+
 @bp.post("/activities/<int:activity_id>/enrolments")
 @token_required
+@limiter.limit(
+    "30 per minute",
+    key_func=_contact_limit_key,
+    exempt_when=_coordinator_is_exempt,
+    error_message="Te veel inschrijvingen op korte tijd. Wacht een minuut en probeer opnieuw.",
+)
 def enrol_someone(activity_id: int) -> Any:
     actor = current_api_user()
     if not actor.has_role(Role.COORDINATOR, Role.ORGANISATION_CONTACT):
@@ -100,10 +134,13 @@ def enrol_someone(activity_id: int) -> Any:
     activity = _activity(activity_id)
     if activity.status == ActivityStatus.DRAFT and not actor.is_coordinator:
         api_error(404, "Deze activiteit bestaat niet.")
-    user = _person_for(data)
+    user = _person_for(data) if actor.is_coordinator else _colleague_for(actor, data)
     try:
         enrolment, changed = service.enrol_on_behalf(activity, user, actor=actor)
     except EnrolmentError as exc:
+        if not actor.is_coordinator and exc.code == "forbidden":
+            db.session.rollback()
+            api_error(404, NOT_A_COLLEAGUE)
         _refused(exc)
     db.session.commit()
     return _row(enrolment, queries.waitlist_position(enrolment)), 201 if changed else 200
@@ -272,10 +309,14 @@ document(
                     "400": error_response("Ongeldige JSON"),
                     "401": error_response("Geen geldige sleutel"),
                     "403": error_response("Niet toegelaten voor deze persoon"),
-                    "404": error_response("Onbekende activiteit of persoon"),
+                    "404": error_response(
+                        "Onbekende activiteit of persoon; voor een contactpersoon: geen lid "
+                        "van de eigen organisatie (hetzelfde antwoord voor elk ander adres)"
+                    ),
                     "409": error_response("Activiteit niet open, of volzet zonder wachtlijst"),
                     "415": error_response("Geen JSON"),
                     "422": error_response("E-mailadres ontbreekt, of niet toegelaten"),
+                    "429": error_response("Te veel inschrijvingen op korte tijd (contactpersoon)"),
                 },
             },
         },
