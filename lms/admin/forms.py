@@ -600,7 +600,7 @@ class NewUserForm(UserForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV-bestand"))
-    submit = SubmitField(_l("Importeren"))
+    submit = SubmitField(_l("Voorbeeld tonen"))
 
     def validate_file(self, field: FileField) -> None:
         data = field.data

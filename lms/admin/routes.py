@@ -62,6 +62,7 @@ def dashboard() -> Any:
 # The views, registered on ``bp`` (imported last: they import ``bp`` from here).
 from lms.admin import (  # noqa: E402
     views_enrolments,  # noqa: F401
+    views_import,  # noqa: F401
     views_mail,  # noqa: F401
     views_offer,  # noqa: F401
     views_themes,  # noqa: F401

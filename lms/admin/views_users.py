@@ -13,12 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts import service as accounts
-from lms.accounts.importer import import_users
 from lms.accounts.service import AccountError, NewUser
 from lms.admin import users
-from lms.admin.forms import ConfirmForm, ImportForm, NewUserForm, UserForm
+from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
 from lms.admin.routes import bp
-from lms.admin.user_import import UploadError, read_upload
 from lms.extensions import db
 from lms.models import ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
 
@@ -188,25 +186,3 @@ def user_deactivate(user_id: int) -> Any:
 @bp.post("/users/<int:user_id>/reactivate")
 def user_reactivate(user_id: int) -> Any:
     return _set_active(user_id, True)
-
-
-@bp.route("/users/import", methods=["GET", "POST"])
-def users_import() -> Any:
-    form = ImportForm()
-    report = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            text = read_upload(form.file.data.read(2 * 1024 * 1024 + 1))
-        except UploadError as error:
-            form.file.errors = [*form.file.errors, error.message]
-            status = 422
-        else:
-            # import_users commits every good line itself and rolls back a bad one alone.
-            report = import_users(text, actor=current_user)
-            if report.header_error:
-                form.file.errors = [*form.file.errors, report.header_error]
-                status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("admin/users_import.html", form=form, report=report), status

@@ -15,6 +15,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -173,9 +174,7 @@ def take(session_id: int) -> Any:
 def _certificates_affected(session: ActivitySession) -> list[str]:
     """Names of the people whose issued certificate a change of this session's
     attendance would contradict (warned about before saving)."""
-    return sorted(
-        {c.user.name for c in queries.issued_certificates_affected(session.id) if c.user}
-    )
+    return sorted({c.user.name for c in queries.issued_certificates_affected(session.id) if c.user})
 
 
 def _saved_message(result: service.RecordResult, unchosen: int) -> str:
@@ -260,8 +259,58 @@ def export_csv(activity_id: int) -> Any:
 @bp.get("/sessions/<int:session_id>/checkin")
 @login_required
 def checkin_display(session_id: int) -> Any:
+    """The full-screen check-in display for a projector: the code, its QR code and who
+    checked in (first name and initial), without the site's navigation. A small script
+    polls :func:`checkin_state` for a new code; without it, a link reloads the page."""
     session = managed_session(session_id)
-    now = utcnow()
+    state = _display_state(session, utcnow())
+    return _no_store(
+        Response(
+            render_template(
+                "attendance/checkin_display.html",
+                session=session,
+                activity=session.activity,
+                typed_url=absolute_url("attendance.checkin_form").split("://", 1)[-1],
+                **state,
+            )
+        )
+    )
+
+
+@bp.get("/sessions/<int:session_id>/checkin/state.json")
+@login_required
+def checkin_state(session_id: int) -> Any:
+    """What the check-in display shows now, as JSON (polled every few seconds)."""
+    session = managed_session(session_id)
+    state = _display_state(session, utcnow())
+    code = state["code"]
+    return _no_store(
+        jsonify(
+            {
+                "state": state["state"],
+                "code": code.code if code else None,
+                "display": code.display if code else None,
+                "spoken": " ".join(code.code) if code else None,
+                "qr_svg": state["qr_svg"],
+                "scan_url": state["scan_url"],
+                "refresh_in": state["refresh"],
+                "present": state["present"],
+                "total": state["total"],
+                "names": state["names"],
+            }
+        )
+    )
+
+
+def _short_name(name: str) -> str:
+    """``An P.``: first name and the initial of the last word (enough on a projector)."""
+    parts = name.split()
+    if len(parts) < 2:
+        return name
+    return f"{parts[0]} {parts[-1][0]}."
+
+
+def _display_state(session: ActivitySession, now: Any) -> dict[str, Any]:
     state = checkin.window_state(session, now)
     code = qr_svg = scan_url = None
     refresh = 60
@@ -276,25 +325,29 @@ def checkin_display(session_id: int) -> Any:
         until_open = (checkin.opens_at(session) - now).total_seconds()
         refresh = int(min(max(until_open, 5), 300))
     card = queries.session_card(session)
-    response = Response(
-        render_template(
-            "attendance/checkin_display.html",
-            session=session,
-            activity=session.activity,
-            state=state,
-            code=code,
-            qr_svg=qr_svg,
-            scan_url=scan_url,
-            typed_url=absolute_url("attendance.checkin_form").split("://", 1)[-1],
-            refresh=refresh
-            if state in (checkin.WindowState.OPEN, checkin.WindowState.NOT_OPEN)
-            else None,
-            card=card,
-            opens_at=checkin.opens_at(session),
-            now=now,
-        )
+    arrived = sorted(
+        (
+            entry
+            for entry in card.entries
+            if entry.attendance is not None and entry.attendance.status == AttendanceStatus.PRESENT
+        ),
+        key=lambda entry: entry.attendance.recorded_at,
+        reverse=True,
     )
-    return _no_store(response)
+    return {
+        "state": state.value if state else None,
+        "code": code,
+        "qr_svg": qr_svg,
+        "scan_url": scan_url,
+        "refresh": refresh
+        if state in (checkin.WindowState.OPEN, checkin.WindowState.NOT_OPEN)
+        else None,
+        "present": card.present,
+        "total": card.total,
+        "names": [_short_name(entry.user.name) for entry in arrived],
+        "opens_at": checkin.opens_at(session),
+        "now": now,
+    }
 
 
 # --- Self check-in: the participant's side --------------------------------------------------

@@ -110,3 +110,14 @@ def print_report(report: ImportReport) -> None:
         )
         click.secho(str(line), fg=colour, err=line.outcome == Outcome.REJECTED)
     click.echo(f"Samenvatting: {report.summary}.")
+
+
+@user_group.command("import-jobs")
+def import_jobs_() -> None:
+    """Voer bevestigde imports van de importpagina uit die nog wachten (bv. na een herstart)."""
+    from lms.accounts import import_jobs
+
+    for job_id in import_jobs.queued_job_ids():
+        job = import_jobs.run(job_id)
+        if job is not None:
+            click.echo(f"import {job.token[:8]}: {job.status.value}, {job.processed} regels")

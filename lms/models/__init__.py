@@ -32,6 +32,7 @@ from lms.models.enrolment import (
     EnrolmentStatus,
 )
 from lms.models.feed_cache import FeedCache
+from lms.models.import_job import ImportJob, ImportJobStatus
 from lms.models.outbox import MailStatus, OutboxMail
 from lms.models.policy import CertificationRule, LearningPolicy, rule_themes
 from lms.models.user import ROLE_LABELS, ApiToken, Organisation, Role, User, UserRole
@@ -60,6 +61,8 @@ __all__ = [
     "EnrolmentStatus",
     "FeedCache",
     "HoursCredit",
+    "ImportJob",
+    "ImportJobStatus",
     "LearningPolicy",
     "MailStatus",
     "Organisation",

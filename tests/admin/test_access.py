@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from lms.accounts import import_jobs
 from lms.enrolment import service
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
-from lms.models import MailStatus, Role
+from lms.models import ImportJobStatus, MailStatus, Role
 
 
 @pytest.fixture
@@ -27,8 +28,15 @@ def objects(create_activity, create_user, create_theme, coordinator, participant
     )
     db.session.flush()
     mail.status = MailStatus.FAILED
+    # A finished user import of the coordinator (its pages: result, status, report).
+    job = import_jobs.create_preview(
+        "email,name,role,organisation\n", filename="leden.csv", actor=coordinator
+    )
+    job.status = ImportJobStatus.DONE
+    job.report = "regel,email,resultaat,toelichting\n"
     db.session.commit()
     return {
+        "token": job.token,
         "activity_id": activity.id,
         "enrolment_id": enrolment.id,
         "mail_id": mail.id,
@@ -45,6 +53,7 @@ def admin_routes(app, objects):
         url = rule.rule
         for argument in rule.arguments:
             url = url.replace(f"<int:{argument}>", str(objects[argument]))
+            url = url.replace(f"<{argument}>", str(objects[argument]))
         for method in ("GET", "POST"):
             if method in rule.methods:
                 routes.append((method, url, rule.endpoint))

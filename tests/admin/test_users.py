@@ -190,11 +190,17 @@ def test_creating_a_user_sends_a_link_to_choose_a_password(
 
 
 def upload(client, text, name="leden.csv", encoding="utf-8"):
-    return client.post(
+    """Upload, confirm the preview (nothing ticked) and return the result page; a refused
+    upload's own response is returned as it is."""
+    response = client.post(
         "/admin/users/import",
         data={"file": (io.BytesIO(text.encode(encoding)), name)},
         content_type="multipart/form-data",
     )
+    if response.status_code != 302:
+        return response
+    preview = response.headers["Location"]
+    return client.post(f"{preview}/confirm", data={"confirm": "1"}, follow_redirects=True)
 
 
 def test_importing_users_reports_every_line(

@@ -125,3 +125,44 @@ def test_twenty_people_in_two_screens_and_few_taps(
     expected[people[3].id] = (AttendanceStatus.EXCUSED, None)
     expected[people[7].id] = (AttendanceStatus.PARTIAL, 120)
     assert recorded == expected
+
+
+def test_the_checkin_display_has_no_navigation_and_updates_itself(
+    browsing, log_in, create_user, create_activity
+):
+    from lms.attendance import service as attendance_service
+
+    now = utcnow().replace(second=0, microsecond=0)
+    trainer = create_user(name="Tine Lesgever", roles=("trainer",))
+    course = create_activity(
+        title="Sociale bescherming",
+        trainers=[trainer],
+        sessions=[(now - timedelta(minutes=5), now + timedelta(hours=2))],
+        capacity=10,
+    )
+    an, bram = create_user(name="An Peeters"), create_user(name="Bram Janssens")
+    for person in (an, bram):
+        enrolment_service.enrol(course, person)
+    db.session.commit()
+    session = course.sessions[0]
+
+    page = browsing.open("lesgever")
+    log_in(page, trainer)
+    page.goto(f"/sessions/{session.id}/checkin")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Inchecken")
+    # A projector shows no menu, no name and no Afmelden.
+    expect(page.get_by_role("navigation", name="Hoofdmenu")).to_have_count(0)
+    expect(page.get_by_text("Afmelden")).to_have_count(0)
+    expect(page.get_by_text(trainer.name)).to_have_count(0)
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    expect(page.locator("[data-checkin-code]")).to_have_text(re.compile(r"^\w{3} \w{3}$"))
+    expect(page.locator(".att-arrived-list")).to_have_text("Nog niemand.")
+    browsing.check(page, "checkin-scherm")
+
+    # Someone checks in: the display shows "An P." without a reload.
+    attendance_service.check_in(session, an)
+    db.session.commit()
+    expect(page.locator(".att-arrived-list li")).to_have_text(["An P."], timeout=15_000)
+    expect(page.locator("[data-checkin-present]")).to_have_text("1")
+    page.screenshot(path=str(SCREENSHOTS / "checkin-scherm-1280.png"), full_page=True)
+    browsing.assert_no_console_errors(page)

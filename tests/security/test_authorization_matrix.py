@@ -299,6 +299,8 @@ MATRIX: list[Route] = [
                                     "login 403   403   200   403   403   403   200   login"),
     row("GET", "attendance.checkin_display", "/sessions/{A_S2}/checkin",
                                     "login 403   403   200   403   403   403   200   login"),
+    row("GET", "attendance.checkin_state", "/sessions/{A_S2}/checkin/state.json",
+                                    "login 403   403   200   403   403   403   200   login"),
     # Q checks in for B's session now running; nobody else is enrolled in B.
     row("GET", "attendance.checkin_form", "/checkin",
                                     "login 200   200   200   200   200   200   200   login"),
@@ -596,8 +598,18 @@ MATRIX: list[Route] = [
     row("GET", "admin.users_import", "/admin/users/import",
                                     "login 403   403   403   403   403   403   200   login"),
     row("POST", "admin.users_import", "/admin/users/import",
-                                    "login 403   403   403   403   403   403   200*  login",
+                                    "login 403   403   403   403   403   403   302*  login",
         form=lambda w: {"file": _csv_upload()}),
+    # An import job is seen only by the coordinator who uploaded it (tests/admin/
+    # test_user_import_preview.py); a token that is not theirs is a 404.
+    row("GET", "admin.users_import_job", "/admin/users/import/onbekend",
+                                    "login 403   403   403   403   403   403   404   login"),
+    row("POST", "admin.users_import_confirm", "/admin/users/import/onbekend/confirm",
+                                    "login 403   403   403   403   403   403   404   login"),
+    row("GET", "admin.users_import_status", "/admin/users/import/onbekend/status.json",
+                                    "login 403   403   403   403   403   403   404   login"),
+    row("GET", "admin.users_import_report", "/admin/users/import/onbekend/report.csv",
+                                    "login 403   403   403   403   403   403   404   login"),
     row("GET", "admin.themes", "/admin/themes",
                                     "login 403   403   403   403   403   403   200   login"),
     row("POST", "admin.themes", "/admin/themes",
