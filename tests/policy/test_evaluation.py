@@ -369,3 +369,40 @@ def test_formatting_hours_and_durations():
     assert format_duration(150) == "2 u 30 min"
     assert format_duration(180) == "3 u"
     assert format_duration(45) == "45 min"
+
+
+# --- Decided results once the activity is over -----------------------------------------------
+
+
+def _over(marks, pct=80, excused_counts=False):
+    case = Case("over", marks, State.POSSIBLE, [], sessions=len(marks), pct=pct)
+    sessions, attendance, _rule = facts_for(case)
+    rule = RuleFacts(min_attendance_pct=pct, excused_counts=excused_counts)
+    after = max(s.ends_at for s in sessions) + timedelta(minutes=1)
+    return evaluate(sessions, attendance, rule, now=after)
+
+
+def test_once_over_an_open_session_makes_the_result_wait_not_possible():
+    decision = _over([P, P, P, None])
+    assert decision.state == State.INCOMPLETE
+    assert decision.reasons[-1].startswith(
+        "Wacht op aanwezigheden: de activiteit is voorbij, maar 1 sessie is nog niet "
+        "geregistreerd ("
+    )
+    assert not any("resterende sessies" in reason for reason in decision.reasons)
+
+
+def test_once_over_a_result_unrecorded_sessions_cannot_change_is_decided():
+    assert _over([P, P, P, P, None]).state == State.ELIGIBLE  # 80 % reached already
+    assert _over([A, A, P, None]).state == State.IMPOSSIBLE  # 50 % at most
+    assert _over([P, P, P, A]).state == State.IMPOSSIBLE
+
+
+def test_a_programme_waits_for_a_module_that_waits():
+    waiting = _over([P, P, P, None])
+    passed = _over([P, P, P, P])
+    failed = _over([A, A, A, P])
+    assert evaluate_programme([("M1", passed), ("M2", waiting)]).state == State.INCOMPLETE
+    assert evaluate_programme([("M1", failed), ("M2", waiting)]).state == State.IMPOSSIBLE
+    running = _module([P, None, None, None])  # without a clock: still possible
+    assert evaluate_programme([("M1", running), ("M2", waiting)]).state == State.POSSIBLE
