@@ -9,6 +9,7 @@ import sys
 BENCHMARKS: tuple[str, ...] = (
     "bench.catalogue",
     "bench.enrolment_rush",
+    "bench.enrolment_lock",
     "bench.feeds",
     "bench.certificates",
 )
