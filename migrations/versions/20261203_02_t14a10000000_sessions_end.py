@@ -1,4 +1,11 @@
-"""sessions end (placeholder: filled in by the change that needs it).
+"""sessions end: no schema change.
+
+Ending every session of a person on logout, password change and deactivation uses the
+``users.session_version`` column the foundation schema already has (it is part of
+``User.get_id()``, so of the session and of the remember-me cookie; the user loader in
+lms/web.py refuses a stale one). Login throttling per account and address lives in the
+rate-limit store (RATELIMIT_STORAGE_URI), not in the database. So this revision only
+keeps its place in the chain.
 
 Revision ID: t14a10000000
 Revises: m12a10000000
@@ -16,8 +23,8 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    """Nothing to change: ``users.session_version`` exists (see the docstring)."""
 
 
 def downgrade():
-    pass
+    """Nothing to undo."""
