@@ -13,8 +13,8 @@ Create Date: 2026-12-03 09:40:00
 
 """
 
-from alembic import op  # noqa: F401
 import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
 
 revision = "t14a10000000"
 down_revision = "m12a10000000"
