@@ -225,6 +225,13 @@ def confirm_email(user: User, email: str) -> str:
         summary="E-mailadres gewijzigd en bevestigd",
         email=[before, email],
     )
+    # The old address hears of it: if someone else made the change, its owner can react.
+    queue_mail(
+        kind="email_changed_notice",
+        to=(before, user.name),
+        subject="Je e-mailadres op het SAM Leerplatform is gewijzigd",
+        context={"first_name": user.first_name, "new_email": email},
+    )
     return "changed"
 
 

@@ -144,6 +144,8 @@ def test_a_new_address_replaces_the_old_only_once_confirmed(create_user, login, 
     db.session.refresh(user)
     assert user.email == "nieuw@example.org" and user.pending_email is None
     assert client.post(path).status_code == 400  # once
+    [notice] = queued_mails("email_changed_notice")
+    assert notice.to_email == "oud@example.org" and "nieuw@example.org" in notice.body_text
 
 
 def test_changing_to_an_address_in_use_tells_its_owner_only(create_user, login, queued_mails):
