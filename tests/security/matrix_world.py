@@ -386,12 +386,12 @@ def build_world(app) -> World:
             select(ApiToken.id).where(ApiToken.user_id == P.id).order_by(ApiToken.id)
         ),
         P_reset=accounts.make_reset_token(P),
-        failed_mail=failed.id,
         W_id=w.id,
         X_id=x.id,
         V_email=v.email,
         V_verify=accounts.make_verification_token(v, v.email),
         I_invite=accounts.make_invitation_token(invited),
+        failed_mail=failed.id,
         theme=housing.id,
         policy_current=current.id,
         policy_planned=planned.id,

@@ -398,10 +398,6 @@ MATRIX: list[Route] = [
     row("POST", "organisations.enrol", "/organisations/enrol",
                                     "login 403   403   403   403   302*  403   403   login",
         form=lambda w: {"colleague": str(w["P_id"]), "activity": str(w["B"])}),
-
-    # --- Learning policy ---------- ANON  P     Q     T     U     K     L     C     D
-    row("GET", "policy.index", "/policy/",
-                                    "login 403   403   403   403   403   403   200   login"),
     # Membership: W asked to join North; P is a confirmed member of North.
     row("POST", "organisations.confirm_member", "/organisations/members/{W_id}/confirm",
                                     "login 403   403   403   403   302*  403   302*  login"),
@@ -415,6 +411,10 @@ MATRIX: list[Route] = [
     row("POST", "organisations.resolve_request", "/organisations/requests/{X_id}",
                                     "login 403   403   403   403   403   403   302*  login",
         form=lambda w: {"action": "link", "organisation": str(w["south"])}),
+
+    # --- Learning policy ---------- ANON  P     Q     T     U     K     L     C     D
+    row("GET", "policy.index", "/policy/",
+                                    "login 403   403   403   403   403   403   200   login"),
     row("GET", "policy.show", "/policy/{policy_current}",
                                     "login 403   403   403   403   403   403   200   login"),
     row("GET", "policy.new", "/policy/new",
