@@ -167,16 +167,6 @@ def fingerprint() -> Fingerprint | None:
     return (int(row[0]), int(row[1]), int(row[2]))
 
 
-def raw_fingerprint(engine: Engine) -> Fingerprint | None:
-    """:func:`fingerprint` outside a request (a connection of its own from the pool, which
-    checks it first: ``pool_pre_ping``)."""
-    if not triggers_present(engine):
-        return None
-    with engine.connect() as connection:
-        row = connection.exec_driver_sql(FINGERPRINT_SQL).one()
-    return (int(row[0]), int(row[1]), int(row[2]))
-
-
 _TRIGGERS_CHECKED: dict[str, bool] = {}
 _TRIGGERS_LOCK = threading.Lock()
 
@@ -271,6 +261,5 @@ __all__ = [
     "forget_trigger_check",
     "make_entry",
     "next_change",
-    "raw_fingerprint",
     "render_cache",
 ]

@@ -18,6 +18,7 @@ than the rest, and it would add up to the same bytes every time.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from lms.catalog.cache import Entry, Fingerprint, RenderCache, raw_fingerprint
+from lms.catalog.cache import (
+    FINGERPRINT_SQL,
+    Entry,
+    Fingerprint,
+    RenderCache,
+    triggers_present,
+)
 from lms.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -106,6 +113,7 @@ class CataloguePageCache:
         self.app = app
         self.pages = pages  # of StoredPage
         self._engine: Engine | None = None
+        self._local = threading.local()
 
     # --- WSGI -------------------------------------------------------------------------
 
@@ -179,16 +187,44 @@ class CataloguePageCache:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [stored.body]
 
     def _fingerprint(self) -> Fingerprint | None:
+        """The offer's version, read on this thread's own connection in autocommit: one
+        round trip, where a pooled connection would add the pool's ping and the rollback
+        that returns it. Any failure (the database away, the connection broken) drops the
+        connection and lets Flask answer; the next request connects afresh."""
         try:
             if self._engine is None:
                 with self.app.app_context():
                     from lms.extensions import db
 
                     self._engine = db.engine
-            return raw_fingerprint(self._engine)
+            if not triggers_present(self._engine):
+                return None
+            connection = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = self._connect()
+                self._local.connection = connection
+            row = connection.exec_driver_sql(FINGERPRINT_SQL).one()
+            return (int(row[0]), int(row[1]), int(row[2]))
         except Exception:  # the database away: Flask answers (and says so)
             log.debug("No catalogue version; answering through the app.", exc_info=True)
+            self._drop_connection()
             return None
+
+    def _connect(self) -> Any:
+        """A connection of this thread's own, held open, in autocommit: no ping at each
+        checkout, no rollback at each return, each read sees the latest commit."""
+        assert self._engine is not None
+        return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            try:
+                connection.invalidate()
+                connection.close()
+            except Exception:  # already broken
+                log.debug("Closing a broken connection failed.", exc_info=True)
 
     def _log(self, environ: dict[str, Any], status: int, started: float) -> None:
         request_log.info(
