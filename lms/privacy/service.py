@@ -476,6 +476,11 @@ def erase_user(user: User, *, actor: User, now: datetime | None = None) -> Erasu
     user.feed_secret = None
     user.locale = None
     user.last_login_at = None
+    # An address waiting for confirmation and a typed organisation name are theirs too.
+    user.pending_email = None
+    user.requested_organisation_name = None
+    user.pending_organisation_id = None
+    user.membership_requested_at = None
     user.active = False
     user.erased_at = now
     user.session_version = (user.session_version or 1) + 1

@@ -248,3 +248,14 @@ def test_the_service_refuses_non_coordinators_and_second_erasures(person, coordi
     db.session.commit()
     with pytest.raises(PrivacyError, match="al gewist"):
         erase_user(person.user, actor=coordinator)
+
+
+def test_erasure_forgets_a_pending_address_and_a_typed_organisation(app, create_user, coordinator):
+    person = create_user(email="weg@example.org")
+    person.pending_email = "nieuw.adres@example.org"
+    person.requested_organisation_name = "Buurtwerk Eigen Naam"
+    db.session.commit()
+    erase_user(person, actor=coordinator)
+    db.session.commit()
+    db.session.refresh(person)
+    assert person.pending_email is None and person.requested_organisation_name is None
