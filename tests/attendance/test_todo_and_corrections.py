@@ -390,3 +390,20 @@ def test_the_to_do_queries_do_not_grow_with_the_offer(course, count_queries):
         todo = coordinator_todo()
     assert len(todo.sessions) == 4 and len(todo.undecided) == 4
     assert four.count == one.count, four
+
+
+def test_the_history_shows_each_remark_and_each_reason(course, login, client):
+    c = issued_course(course)
+    a = c.participants[0]
+    service.record_attendance(
+        c.sessions[1],
+        [Mark(a.id, AttendanceStatus.PARTIAL, 60, "Vertrok na de pauze")],
+        actor=c.trainer,
+        correction_reason="Vroeger vertrokken dan aangeduid",
+    )
+    db.session.commit()
+    login(c.trainer)
+    page = client.get(f"/sessions/{c.sessions[1].id}/attendance/history").get_data(as_text=True)
+    text = text_of(page)
+    assert "Opmerking: Vertrok na de pauze" in text
+    assert "Reden van de correctie: Vroeger vertrokken dan aangeduid" in text
