@@ -15,7 +15,7 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -234,3 +234,29 @@ class CheckinCodeForm(FlaskForm):
 
 class CheckinConfirmForm(FlaskForm):
     """Only a CSRF token: the code travels in a hidden input of the page."""
+
+
+class GroupMailForm(FlaskForm):
+    """A trainer's mail to the confirmed participants of their activity (through the
+    outbox, see :mod:`lms.admin.bulk_mail`): first a preview, then send."""
+
+    subject = StringField(
+        _l("Onderwerp"),
+        validators=[
+            DataRequired(_l("Geef de mail een onderwerp.")),
+            Length(max=200, message=_l("Hoogstens 200 tekens.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Bericht"),
+        validators=[
+            DataRequired(_l("Schrijf het bericht.")),
+            Length(max=10000, message=_l("Hoogstens 10.000 tekens.")),
+        ],
+        description=_l(
+            "Zonder aanhef en groet: die voegen we toe („Dag Voornaam”, je naam en SAM)."
+        ),
+    )
+    fingerprint = HiddenField()
+    preview = SubmitField(_l("Voorbeeld bekijken"))
+    send = SubmitField(_l("Versturen"))

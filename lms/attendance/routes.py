@@ -23,13 +23,14 @@ from flask import (
 )
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from lms.access import can_manage_activity, forbid_unless, role_required
 from lms.attendance import checkin, queries, service
 from lms.attendance.export import attendance_csv
-from lms.attendance.forms import SHORT_LABELS, CheckinCodeForm, attendance_form
+from lms.attendance.forms import SHORT_LABELS, CheckinCodeForm, GroupMailForm, attendance_form
 from lms.attendance.service import AttendanceError
 from lms.attendance.sheet import attendance_sheet_pdf
 from lms.extensions import db, limiter, login_manager
@@ -251,6 +252,75 @@ def export_csv(activity_id: int) -> Any:
         f'attachment; filename="aanwezigheden-{_filename(activity.title)}.csv"'
     )
     return _no_store(response)
+
+
+# --- Mailing the group ------------------------------------------------------------------
+
+
+@bp.route("/activities/<int:activity_id>/group-mail", methods=["GET", "POST"])
+@login_required
+def group_mail(activity_id: int) -> Any:
+    """The activity's trainers (and coordinators) mail its confirmed participants: a
+    preview first, then one mail per person through the outbox, audited
+    (:func:`lms.admin.bulk_mail.send`; a subject with a line break is refused there)."""
+    from lms.admin import bulk_mail
+    from lms.models import EnrolmentStatus
+
+    activity = managed_activity(activity_id)
+    form = GroupMailForm()
+    statuses = [EnrolmentStatus.CONFIRMED]
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if form.send.data and form.fingerprint.data:
+                count = bulk_mail.send(
+                    activity,
+                    subject=form.subject.data or "",
+                    body=form.body.data or "",
+                    statuses=statuses,
+                    actor=current_user,
+                    expected_fingerprint=form.fingerprint.data,
+                )
+                db.session.commit()
+                flash(
+                    ngettext(
+                        "De mail is in de wachtrij gezet voor %(num)d persoon.",
+                        "De mail is in de wachtrij gezet voor %(num)d personen.",
+                        count,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("attendance.overview", activity_id=activity_id))
+            preview = bulk_mail.preview(
+                activity,
+                subject=form.subject.data or "",
+                body=form.body.data or "",
+                statuses=statuses,
+                sender=current_user,
+            )
+            form.fingerprint.data = preview.fingerprint
+        except bulk_mail.BulkMailError as error:
+            db.session.rollback()
+            form.fingerprint.data = ""
+            target = getattr(form, error.field or "", None)
+            if target is not None and error.field != "fingerprint":
+                target.errors = [*target.errors, error.message]
+            else:
+                flash(error.message, "error")
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return (
+        render_template(
+            "attendance/group_mail.html",
+            activity=activity,
+            form=form,
+            preview=preview,
+            count=len(bulk_mail.recipients(activity, statuses)),
+        ),
+        status,
+    )
 
 
 # --- Self check-in: the trainer's screen ---------------------------------------------------

@@ -301,6 +301,10 @@ MATRIX: list[Route] = [
                                     "login 403   403   200   403   403   403   200   login"),
     row("GET", "attendance.checkin_state", "/sessions/{A_S2}/checkin/state.json",
                                     "login 403   403   200   403   403   403   200   login"),
+    row("GET", "attendance.group_mail", "/activities/{A}/group-mail",
+                                    "login 403   403   200   403   403   403   200   login"),
+    row("POST", "attendance.group_mail", "/activities/{A}/group-mail",
+                                    "login 403   403   422   403   403   403   422   login"),
     # Q checks in for B's session now running; nobody else is enrolled in B.
     row("GET", "attendance.checkin_form", "/checkin",
                                     "login 200   200   200   200   200   200   200   login"),
