@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms import confirmation
 from lms.activities import service as activities
 from lms.activities.service import ActivityError
 from lms.admin import offer
@@ -240,6 +241,19 @@ def activity_unpublish(activity_id: int) -> Any:
 
 @bp.post("/activities/<int:activity_id>/archive")
 def activity_archive(activity_id: int) -> Any:
+    activity = activity_or_404(activity_id)
+    page = confirmation.ask(
+        title=_("„%(title)s” archiveren?", title=activity.title),
+        consequence=_(
+            "Een gearchiveerde activiteit verdwijnt uit het aanbod en kan niet meer "
+            "gepubliceerd worden. Dit kan niet ongedaan gemaakt worden."
+        ),
+        button=_("Ja, archiveren"),
+        back_url=url_for("admin.activity", activity_id=activity_id),
+        back_label=_("Nee, terug"),
+    )
+    if page is not None:
+        return page
     return _change_status(activity_id, ActivityStatus.ARCHIVED, "De activiteit is gearchiveerd.")
 
 

@@ -21,11 +21,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import SubmitField
 
+from lms import confirmation
 from lms.access import can_manage_activity, is_trainer_of
 from lms.calendar import feeds, ics, queries, service
 from lms.calendar.agenda import build_month, is_cancelled, month_bounds, weekday_headers
@@ -149,6 +151,18 @@ def subscription() -> Any:
     """ "Agenda-abonnement": the personal feed's links, how to subscribe, and rotation."""
     form = RotateTokenForm()
     if form.validate_on_submit():
+        page = confirmation.ask(
+            title=_("Een nieuwe agenda-link maken?"),
+            consequence=_(
+                "De huidige link werkt daarna niet meer: elke agenda-app waarin je hem "
+                "toevoegde, krijgt geen updates meer tot je de nieuwe link toevoegt."
+            ),
+            button=_("Ja, nieuwe link maken"),
+            back_url=url_for("calendar.subscription"),
+            back_label=_("Nee, terug"),
+        )
+        if page is not None:
+            return page
         service.rotate_feed_token(current_user, actor=current_user)
         db.session.commit()
         flash(

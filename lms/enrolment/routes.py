@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
 from lms.enrolment import queries, service
 from lms.enrolment.forms import ActionForm, ColleagueForm
@@ -239,6 +240,20 @@ def _accept(enrolment: Enrolment, actor: User, target: Any) -> Any:
 
 def _decline(enrolment: Enrolment, actor: User, target: Any) -> Any:
     title = enrolment.activity.title
+    page = confirmation.ask(
+        title=_("Je plaats in „%(title)s” doorgeven?", title=title),
+        consequence=_(
+            "De plaats gaat meteen naar de volgende op de wachtlijst. Je kunt ze daarna "
+            "niet meer terugnemen."
+        ),
+        button=_("Ja, plaats doorgeven"),
+        back_url=request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("enrolment.mine"),
+        back_label=_("Nee, terug"),
+    )
+    if page is not None:
+        return page
     try:
         service.decline_offer(enrolment, actor=actor)
     except EnrolmentError as exc:

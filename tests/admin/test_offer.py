@@ -259,7 +259,16 @@ def test_publish_unpublish_and_archive(client, as_coordinator, create_activity):
     client.post(f"/admin/activities/{activity.id}/unpublish")
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).status == ActivityStatus.DRAFT
-    response = client.post(f"/admin/activities/{activity.id}/archive", follow_redirects=True)
+    # First a confirmation step (nothing changes), then the archiving.
+    page = client.post(f"/admin/activities/{activity.id}/archive").get_data(as_text=True)
+    assert "„Ontwerp” archiveren?" in page and 'name="confirmed" value="1"' in page
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).status == ActivityStatus.DRAFT
+    response = client.post(
+        f"/admin/activities/{activity.id}/archive",
+        data={"confirmed": "1"},
+        follow_redirects=True,
+    )
     assert "De activiteit is gearchiveerd." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).status == ActivityStatus.ARCHIVED
@@ -270,7 +279,11 @@ def test_an_activity_with_enrolments_still_to_come_is_cancelled_not_archived(
 ):
     activity = create_activity(capacity=5)
     fill(activity, 1)
-    response = client.post(f"/admin/activities/{activity.id}/archive", follow_redirects=True)
+    response = client.post(
+        f"/admin/activities/{activity.id}/archive",
+        data={"confirmed": "1"},
+        follow_redirects=True,
+    )
     assert "Deze activiteit is nog niet voorbij en heeft inschrijvingen" in response.get_data(
         as_text=True
     )

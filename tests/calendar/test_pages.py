@@ -56,7 +56,11 @@ def test_rotate_button_replaces_the_link(client, create_user, login):
     old_path = f"/calendar/{old.feed_selector}{old.feed_secret}.ics"
     assert client.get(old_path).status_code == 200
 
-    response = client.post("/calendar/subscribe", follow_redirects=True)
+    # A confirmation step first: the old link still works after it.
+    asked = client.post("/calendar/subscribe").get_data(as_text=True)
+    assert "Een nieuwe agenda-link maken?" in asked and 'name="confirmed" value="1"' in asked
+    assert client.get(old_path).status_code == 200
+    response = client.post("/calendar/subscribe", data={"confirmed": "1"}, follow_redirects=True)
     assert response.status_code == 200
     assert "Je agenda-link is vernieuwd" in response.get_data(as_text=True)
     db.session.expire_all()

@@ -411,7 +411,13 @@ def test_offer_link_shows_and_accepts_without_login(client, offered):
 
 def test_offer_link_decline(client, offered):
     _activity, waiting, token = offered
-    client.post(f"/enrolments/offer/{token}", data={"choice": "decline"})
+    # "Plaats doorgeven" cannot be undone: first a confirmation step, which changes nothing.
+    page = client.post(f"/enrolments/offer/{token}", data={"choice": "decline"})
+    assert "doorgeven?" in page.get_data(as_text=True)
+    assert 'name="choice" value="decline"' in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrolment, waiting.id).status == EnrolmentStatus.WAITLISTED
+    client.post(f"/enrolments/offer/{token}", data={"choice": "decline", "confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(Enrolment, waiting.id).status == EnrolmentStatus.CANCELLED
 
