@@ -42,6 +42,8 @@ request_log = logging.getLogger("lms.request")
 
 #: The environ key through which the view hands over a shareable page.
 SHAREABLE = "lms.catalogue.shareable"
+#: The environ key of the page's cache key, computed here, for the view.
+PAGE_KEY = "lms.catalogue.page_key"
 #: The environ key of the version read here, for the view.
 VERSION = "lms.catalogue.version"
 PATH = "/activities"
@@ -124,6 +126,9 @@ class CataloguePageCache:
         key = page_key(
             environ, self.app.config["LANGUAGES"], self.app.config["BABEL_DEFAULT_LOCALE"]
         )
+        # For the view, which files the page under it: computed here, before ProxyFix
+        # rewrites the scheme, so that the next request finds it under the same key.
+        environ[PAGE_KEY] = key
         if key in self.pages:
             version = self._fingerprint()
             stored = self.pages.get(key, version, utcnow()) if version is not None else None

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from lms.catalog.cache import Entry, fingerprint, make_entry, next_change, render_cache
 from lms.catalog.forms import MODES, CatalogueFilterForm, filter_args
-from lms.catalog.page_cache import SHAREABLE, VERSION, CataloguePageCache, page_key
+from lms.catalog.page_cache import PAGE_KEY, SHAREABLE, VERSION, CataloguePageCache
 from lms.catalog.queries import (
     all_themes,
     month_choices,
@@ -133,10 +133,9 @@ def index() -> Any:
     if not shareable:
         return _private_response(html)
     entry = make_entry(html, content.fingerprint, content.expires_at)
-    if version is not None:
+    if version is not None and PAGE_KEY in request.environ:
         # The complete response is kept by lms.catalog.page_cache and answered from there.
-        key = page_key(request.environ, current_app.config["LANGUAGES"], _default_language())
-        request.environ[SHAREABLE] = (key, entry)
+        request.environ[SHAREABLE] = (request.environ[PAGE_KEY], entry)
     return _public_response(entry)
 
 
@@ -167,10 +166,6 @@ def _private_response(html: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.vary.add("Cookie")
     return response
-
-
-def _default_language() -> str:
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 #: Where a card shows the person's own status (templates/catalog/_card.html).

@@ -300,3 +300,49 @@ def test_a_signed_in_page_is_kept_per_person_with_a_fresh_csrf_token(
         assert 'name="csrf_token" value="' in html
     assert "Ann" not in other.split("</header>")[0]
     assert "Jij: ingeschreven" in first  # the first rendering was already Ann's own
+
+
+def test_the_migration_installs_the_triggers_that_raise_the_version(tmp_path):
+    """A database built by `flask db upgrade` (not create_all) raises the version too."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from lms import create_app
+    from lms.catalog.cache import fingerprint, forget_trigger_check
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/migrated.db")
+    with app.app_context():
+        upgrade()
+        forget_trigger_check()
+        before = fingerprint()
+        db.session.execute(text("INSERT INTO themes (name, slug) VALUES ('Wonen', 'wonen')"))
+        db.session.commit()
+        after = fingerprint()
+        db.session.remove()
+        db.engine.dispose()
+    assert before is not None and after is not None
+    assert after[1] == before[1] + 1
+
+
+def test_behind_a_proxy_the_second_visitor_is_answered_from_the_kept_page(_app, app):
+    """With a trusted proxy (ProxyFix rewrites the scheme), the page is still found again."""
+    from lms import create_app
+
+    proxied = create_app(
+        "testing", TRUSTED_PROXIES=1, SQLALCHEMY_DATABASE_URI=_app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    calls = []
+    view = proxied.view_functions["catalog.index"]
+    proxied.view_functions["catalog.index"] = lambda: calls.append(1) or view()
+    client = proxied.test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+
+    first = client.get("/activities", headers=headers)
+    second = client.get("/activities", headers=headers)
+
+    assert first.status_code == second.status_code == 200
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert len(calls) == 1  # the second never reached Flask's view
+    with proxied.app_context():
+        db.engine.dispose()
