@@ -346,7 +346,7 @@ def build_world(app) -> World:
             OutboxMail.kind == "enrolment_offered", OutboxMail.to_email == P.email
         )
     )
-    match = re.search(r"/enrolments/offer/([A-Za-z0-9_\-]+)", offer_mail.body_text)
+    match = re.search(r"/enrolments/offer/([A-Za-z0-9_\-]+)", offer_mail.facts["offer_url"])
     assert match and offered.offer_expires_at is not None, "P was not offered F's seat"
 
     def enrolment_id(activity: Activity, user: User) -> int:
