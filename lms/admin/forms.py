@@ -502,6 +502,19 @@ class RejectForm(FlaskForm):
     submit = SubmitField(_l("Aanvraag afwijzen"))
 
 
+class MoveUpForm(FlaskForm):
+    """A coordinator chooses who moves up from the waiting list, and says why."""
+
+    reason = TextAreaField(
+        _l("Waarom deze persoon? (blijft in de geschiedenis)"),
+        validators=[
+            InputRequired(_l("Geef een reden waarom deze persoon mag doorschuiven.")),
+            Length(max=500, message=_l("Hoogstens 500 tekens.")),
+        ],
+    )
+    submit = SubmitField(_l("Inschrijven van de wachtlijst"))
+
+
 class CancelEnrolmentForm(FlaskForm):
     reason = TextAreaField(
         _l("Reden (staat in de mail aan de deelnemer)"),

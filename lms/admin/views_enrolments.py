@@ -102,6 +102,50 @@ def promote(enrolment_id: int) -> Any:
     )
 
 
+@bp.route("/enrolments/<int:enrolment_id>/move-up", methods=["GET", "POST"])
+def move_up(enrolment_id: int) -> Any:
+    """Choose who moves up from the waiting list (not only the first in line), with a
+    reason kept in the enrolment's history and the audit log."""
+    from lms.admin.forms import MoveUpForm
+    from lms.enrolment.queries import seat_summary, waitlist_position
+
+    enrolment = _enrolment_or_404(enrolment_id)
+    form = MoveUpForm()
+    status = 200
+    if form.validate_on_submit():
+        name = enrolment.user.name
+        try:
+            service.promote_chosen(enrolment, actor=current_user, reason=form.reason.data or "")
+        except EnrolmentError as error:
+            db.session.rollback()
+            if error.code == "invalid":
+                form.reason.errors = [*form.reason.errors, error.message]
+            else:
+                flash(error.message, "error")
+                return redirect(_list_url(enrolment))
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s is van de wachtlijst ingeschreven en krijgt een mail.", name=name),
+                "success",
+            )
+            return redirect(_list_url(enrolment))
+        enrolment = _enrolment_or_404(enrolment_id)
+    if request.method == "POST":
+        status = 422
+    seats = seat_summary(enrolment.activity)
+    return (
+        render_template(
+            "admin/move_up.html",
+            enrolment=enrolment,
+            form=form,
+            position=waitlist_position(enrolment),
+            room=seats.seats_left is None or seats.seats_left > 0,
+        ),
+        status,
+    )
+
+
 @bp.route("/enrolments/<int:enrolment_id>/reject", methods=["GET", "POST"])
 def reject(enrolment_id: int) -> Any:
     enrolment = _enrolment_or_404(enrolment_id)
@@ -186,8 +230,12 @@ def enrol(activity_id: int) -> Any:
             user = db.session.get(User, int(form.user_id.data))
             if user is None:
                 abort(404)
+            # Back-filling an activity that is over: the person need not hear of it.
+            quiet = _is_over(activity) and request.form.get("no_mail") == "1"
             try:
-                enrolment, changed = service.enrol_on_behalf(activity, user, actor=current_user)
+                enrolment, changed = service.enrol_on_behalf(
+                    activity, user, actor=current_user, notify=not quiet
+                )
             except EnrolmentError as error:
                 db.session.rollback()
                 flash(error.message, "error")
@@ -211,7 +259,16 @@ def enrol(activity_id: int) -> Any:
         people=candidates(activity.id, text) if text else [],
         seats=seat_summary(activity),
         form=form,
+        over=_is_over(activity),
     )
+
+
+def _is_over(activity: Any) -> bool:
+    """The activity's last session has ended (enrolling now is back-filling)."""
+    from lms.policy.service import activity_end
+
+    end = activity_end(activity)
+    return end is not None and end <= utcnow()
 
 
 @bp.route("/activities/<int:activity_id>/mail", methods=["GET", "POST"])

@@ -146,20 +146,42 @@ def enrol(activity: Activity, user: User, *, now: datetime | None = None) -> Out
 
 
 def enrol_on_behalf(
-    activity: Activity, user: User, *, actor: User, now: datetime | None = None
+    activity: Activity,
+    user: User,
+    *,
+    actor: User,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> Outcome:
     """A coordinator (window rules do not bind them; capacity does; no approval needed)
     or an organisation contact for a colleague of their own organisation (who is bound by
-    every rule a participant is)."""
+    every rule a participant is).
+
+    ``notify=False`` (coordinators only: back-filling an activity that is over) records
+    the enrolment without mailing the person."""
     if not actor.is_coordinator:
         refusal = rules.colleague_refusal(actor, user)
         if refusal is not None:
             raise EnrolmentError(refusal, "forbidden")
-    return _enrol(activity, user, actor=actor, privileged=actor.is_coordinator, now=now or utcnow())
+        notify = True
+    return _enrol(
+        activity,
+        user,
+        actor=actor,
+        privileged=actor.is_coordinator,
+        now=now or utcnow(),
+        notify=notify,
+    )
 
 
 def _enrol(
-    activity: Activity, user: User, *, actor: User, privileged: bool, now: datetime
+    activity: Activity,
+    user: User,
+    *,
+    actor: User,
+    privileged: bool,
+    now: datetime,
+    notify: bool = True,
 ) -> Outcome:
     activity = _locked(activity, now)
     refusal = rules.status_refusal(activity)
@@ -196,9 +218,12 @@ def _enrol(
     enrolment.programme_enrolment_id = None
     by = actor if actor.id != user.id else None
     verb = {CONFIRMED: "confirmed", WAITLISTED: "waitlisted", PENDING: "pending"}[target]
-    _transition(enrolment, target, verb, actor=actor, now=now)
+    _transition(enrolment, target, verb, actor=actor, now=now, note="" if notify else "zonder mail")
     if target == CONFIRMED:
         _enrol_modules(enrolment, actor=actor, now=now)
+    if not notify:
+        return Outcome(enrolment, True)
+    if target == CONFIRMED:
         _queue_confirmation(enrolment, "enrolment_confirmed", "Je bent ingeschreven: %(t)s", by=by)
     elif target == WAITLISTED:
         _mail(
@@ -422,9 +447,11 @@ def reject(
     return enrolment
 
 
-def promote(enrolment: Enrolment, *, actor: User, now: datetime | None = None) -> Enrolment:
+def promote(
+    enrolment: Enrolment, *, actor: User, now: datetime | None = None, reason: str = ""
+) -> Enrolment:
     """Move someone from the waiting list to a free seat (a coordinator's choice; the seat
-    must be free: capacity binds coordinators too)."""
+    must be free: capacity binds coordinators too). ``reason`` is kept in the history."""
     _require_coordinator(actor)
     now = now or utcnow()
     activity = _locked(enrolment.activity_id, now)
@@ -435,8 +462,23 @@ def promote(enrolment: Enrolment, *, actor: User, now: datetime | None = None) -
         raise EnrolmentError(_("Er is geen vrije plaats. Verhoog eerst de capaciteit."), "full")
     if activity.is_programme:
         _check_module_room(activity, enrolment.user)
-    _promote(enrolment, actor=actor, now=now)
+    _promote(enrolment, actor=actor, now=now, note=reason)
     return enrolment
+
+
+def promote_chosen(
+    enrolment: Enrolment, *, actor: User, reason: str, now: datetime | None = None
+) -> Enrolment:
+    """A coordinator chooses who moves up from the waiting list (not necessarily the
+    first in line) and says why; the reason is kept in the enrolment's history and the
+    audit entry."""
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise EnrolmentError(
+            _("Geef een reden waarom deze persoon van de wachtlijst mag doorschuiven."),
+            "invalid",
+        )
+    return promote(enrolment, actor=actor, now=now, reason=reason)
 
 
 def capacity_changed(
@@ -658,8 +700,8 @@ def _fill_seats(activity: Activity, *, actor: User | None, now: datetime) -> lis
     return changed
 
 
-def _promote(enrolment: Enrolment, *, actor: User | None, now: datetime) -> None:
-    _transition(enrolment, CONFIRMED, "promoted", actor=actor, now=now)
+def _promote(enrolment: Enrolment, *, actor: User | None, now: datetime, note: str = "") -> None:
+    _transition(enrolment, CONFIRMED, "promoted", actor=actor, now=now, note=note)
     _enrol_modules(enrolment, actor=actor, now=now)
     _queue_confirmation(
         enrolment,
