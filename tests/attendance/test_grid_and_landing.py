@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -157,10 +156,6 @@ def test_a_correction_behind_an_issued_certificate_warns_and_needs_a_reason(cour
     assert last.reason == "verkeerd aangeduid"
 
 
-@pytest.mark.xfail(
-    reason="lms.attendance.service.validate_mark rebuilds the Mark without its remark",
-    strict=False,
-)
 def test_a_remark_typed_in_the_grid_is_kept_and_shown_again(course, client, login):
     c = course(participants=1)
     person = c.participants[0]
