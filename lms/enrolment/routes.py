@@ -15,8 +15,9 @@ from flask_login import current_user, login_required
 
 from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
-from lms.enrolment import queries, service
-from lms.enrolment.forms import ActionForm, ColleagueForm
+from lms.enrolment import billing, queries, service
+from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
+from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
@@ -111,6 +112,9 @@ def enrol(activity_id: int) -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         return _back_to(activity.id)
+    if price_for(activity, current_user) > 0:
+        # A paid enrolment needs the person's agreement on amount, terms and invoice.
+        return redirect(url_for("enrolment.confirm_paid", activity_id=activity.id), code=303)
     try:
         enrolment, changed = service.enrol(activity, current_user)
     except EnrolmentError as exc:
@@ -120,6 +124,58 @@ def enrol(activity_id: int) -> Any:
     db.session.commit()
     flash(outcome_message(enrolment, changed), "success" if changed else "info")
     return _back_to(activity_id)
+
+
+@bp.route("/activities/<int:activity_id>/enrol/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_paid(activity_id: int) -> Any:
+    """The one confirmation step of a paid enrolment: the amount, the cancellation terms
+    and whom to invoice (prefilled from last time or the confirmed membership); the
+    details are remembered for next time. A free activity has no such step."""
+    activity = _activity_or_404(activity_id)
+    amount = price_for(activity, current_user)
+    existing = queries.enrolment_for(current_user.id, activity.id)
+    if amount <= 0 or (existing is not None and existing.is_active):
+        return _back_to(activity.id)
+    form = InvoiceForm()
+    if request.method == "GET":
+        defaults = billing.default_details(current_user)
+        form.invoice_to.data = defaults.invoice_to
+        form.organisation_name.data = defaults.organisation_name
+        form.reference.data = defaults.reference
+        form.billing_email.data = defaults.billing_email
+    elif form.validate_on_submit():
+        try:
+            details = billing.clean_details(
+                form.invoice_to.data,
+                form.organisation_name.data,
+                form.reference.data,
+                form.billing_email.data,
+            )
+            enrolment, changed = service.enrol(activity, current_user, invoice=details)
+        except billing.InvalidInvoiceDetailsError as exc:
+            form.billing_email.errors = [*form.billing_email.errors, exc.message]
+        except EnrolmentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back_to(activity_id)
+        else:
+            billing.remember(current_user, details)
+            db.session.commit()
+            flash(outcome_message(enrolment, changed), "success" if changed else "info")
+            return _back_to(activity_id)
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "enrolment/confirm_paid.html",
+            activity=activity,
+            amount=amount,
+            member_price=pays_member_price(current_user),
+            terms=billing.cancellation_terms(activity),
+            form=form,
+        ),
+        status,
+    )
 
 
 def colleagues_of(user: User) -> list[User]:

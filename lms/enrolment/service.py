@@ -35,7 +35,7 @@ from sqlalchemy.orm import lazyload
 
 from lms import audit
 from lms.calendar.ics import invitation_facts, session_events
-from lms.enrolment import queries, rules
+from lms.enrolment import billing, queries, rules
 from lms.enrolment.rules import _
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
@@ -140,9 +140,20 @@ def _locked(activity: Activity | int, now: datetime) -> Activity:
 # --- Enrolling -----------------------------------------------------------------------------
 
 
-def enrol(activity: Activity, user: User, *, now: datetime | None = None) -> Outcome:
-    """``user`` enrols themselves: all participant rules apply (window, approval, …)."""
-    return _enrol(activity, user, actor=user, privileged=False, now=now or utcnow())
+def enrol(
+    activity: Activity,
+    user: User,
+    *,
+    now: datetime | None = None,
+    invoice: billing.InvoiceDetails | None = None,
+) -> Outcome:
+    """``user`` enrols themselves: all participant rules apply (window, approval, …).
+
+    ``invoice``: whom to bill for a paid activity, as confirmed by the person (None: the
+    details :func:`lms.enrolment.billing.default_details` gives)."""
+    return _enrol(
+        activity, user, actor=user, privileged=False, now=now or utcnow(), invoice=invoice
+    )
 
 
 def enrol_on_behalf(
@@ -182,6 +193,7 @@ def _enrol(
     privileged: bool,
     now: datetime,
     notify: bool = True,
+    invoice: billing.InvoiceDetails | None = None,
 ) -> Outcome:
     activity = _locked(activity, now)
     refusal = rules.status_refusal(activity)
@@ -219,6 +231,7 @@ def _enrol(
     by = actor if actor.id != user.id else None
     verb = {CONFIRMED: "confirmed", WAITLISTED: "waitlisted", PENDING: "pending"}[target]
     _transition(enrolment, target, verb, actor=actor, now=now, note="" if notify else "zonder mail")
+    billing.snapshot(enrolment, user, invoice, now)
     if target == CONFIRMED:
         _enrol_modules(enrolment, actor=actor, now=now)
     if not notify:
@@ -345,6 +358,8 @@ def _cancel(
     previous = enrolment.status
     enrolment.reason = reason
     _transition(enrolment, CANCELLED, verb, actor=actor, now=now, note=note or reason)
+    if previous == CONFIRMED:
+        billing.seat_given_up(enrolment, activity, now)
     _cancel_modules(enrolment, actor=actor, now=now)
     if mail_kind is not None:
         subject = {
@@ -534,6 +549,8 @@ def cancel_activity(
                 now=now,
                 note="De activiteit werd geannuleerd.",
             )
+            if previous == CONFIRMED:
+                billing.seat_withdrawn(enrolment, now)
             if enrolment.user_id not in mailed:
                 mailed.add(enrolment.user_id)
                 # Confirmed people had the sessions in their calendar: CANCEL them there.
@@ -862,6 +879,8 @@ def _transition(
         )
     )
     db.session.flush()
+    if to == CONFIRMED:
+        billing.seat_confirmed(enrolment, now)
     user, activity = enrolment.user, enrolment.activity
     summary = _SUMMARIES[verb].format(name=user.name, title=activity.title, status=to.label)
     if actor is not None and actor.id != user.id:
@@ -1000,7 +1019,13 @@ def _queue_confirmation(enrolment: Enrolment, kind: str, subject: str, **context
     (:func:`_mail_with_invitations`), with the UIDs and SEQUENCEs of the calendar feeds.
     """
     _mail_with_invitations(
-        kind, enrolment, subject, _scheduled_items(enrolment), "REQUEST", **context
+        kind,
+        enrolment,
+        subject,
+        _scheduled_items(enrolment),
+        "REQUEST",
+        billing=billing.mail_facts(enrolment),
+        **context,
     )
 
 

@@ -22,6 +22,7 @@ from lms.models.attendance import (
 )
 from lms.models.audit import AuditEntry
 from lms.models.base import utcnow
+from lms.models.billing import BillingProfile, EnrolmentCharge
 from lms.models.catalogue_version import CatalogueVersion
 from lms.models.certificate import Certificate
 from lms.models.enrolment import (
@@ -53,10 +54,12 @@ __all__ = [
     "AttendanceChange",
     "AttendanceStatus",
     "AuditEntry",
+    "BillingProfile",
     "CatalogueVersion",
     "Certificate",
     "CertificationRule",
     "Enrolment",
+    "EnrolmentCharge",
     "EnrolmentEvent",
     "EnrolmentStatus",
     "FeedCache",

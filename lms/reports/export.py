@@ -84,12 +84,14 @@ def _csv(rows: Iterable[Sequence[Any]]) -> str:
 
 #: Column kinds of the XLSX sheets: how a value is written and formatted.
 TEXT, INT, HOURS, RATE, DATE = "text", "int", "hours", "rate", "date"
+#: An amount in euro: a number with a currency format (never text).
+MONEY = "money"
 
 
 def _xlsx_value(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    if kind == HOURS:
+    if kind in (HOURS, MONEY):
         return float(value)
     if kind == RATE:
         return float(round(value, 4))
@@ -100,7 +102,13 @@ def _xlsx_value(value: Any, kind: str) -> Any:
     return value
 
 
-_FORMATS = {INT: "0", HOURS: "0.00", RATE: "0.0%", DATE: "DD-MM-YYYY"}
+_FORMATS = {
+    INT: "0",
+    HOURS: "0.00",
+    RATE: "0.0%",
+    DATE: "DD-MM-YYYY",
+    MONEY: "[$€-813] #,##0.00",
+}
 
 
 def _sheet(

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 
 from lms.access import coordinator_required
-from lms.reports import charts, export, queries
+from lms.reports import billing, charts, export, queries
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.reports.queries import DEFINITIONS, Period
 from lms.web import error_response
@@ -197,4 +197,43 @@ def period_xlsx() -> Any:
         export.period_xlsx(report),
         export.XLSX_MIMETYPE,
         f"rapport-periode-{report.period.slug}.xlsx",
+    )
+
+
+# --- Billing ---------------------------------------------------------------------------------
+
+
+@bp.get("/billing")
+@coordinator_required
+def billing_page() -> Any:
+    """Paid enrolments to invoice in a period, per organisation."""
+    form, valid = _period_form()
+    report = None
+    if valid:
+        chosen = form.period(Period.this_year())
+        form.fill_defaults(chosen)
+        report = billing.billing_list(chosen)
+    return render_template("reports/billing.html", form=form, report=report, args=_query_args())
+
+
+@bp.get("/billing.csv")
+@coordinator_required
+def billing_csv() -> Any:
+    form, valid = _period_form()
+    if not valid:
+        return _invalid_export(form)
+    report = billing.billing_list(form.period(Period.this_year()))
+    body = billing.billing_csv(report).encode("utf-8")
+    return _download(body, "text/csv", f"facturatie-{report.period.slug}.csv")
+
+
+@bp.get("/billing.xlsx")
+@coordinator_required
+def billing_xlsx() -> Any:
+    form, valid = _period_form()
+    if not valid:
+        return _invalid_export(form)
+    report = billing.billing_list(form.period(Period.this_year()))
+    return _download(
+        billing.billing_xlsx(report), export.XLSX_MIMETYPE, f"facturatie-{report.period.slug}.xlsx"
     )
