@@ -17,6 +17,7 @@ from typing import Any
 
 from babel.numbers import format_currency
 from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
 
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.rules import first_start
@@ -205,3 +206,21 @@ def mail_facts(enrolment: Enrolment) -> dict[str, Any] | None:
         "billing_email": charge.billing_email,
         "terms": cancellation_terms(enrolment.activity),
     }
+
+
+def erase_for_user(user_id: int, replacement_email: str) -> None:
+    """Erasure (``lms/privacy/service.py``): the remembered details go; a private
+    invoice's address is the person's own and is replaced; an organisation's invoice
+    details are the organisation's and stay for its accounts."""
+    db.session.execute(delete(BillingProfile).where(BillingProfile.user_id == user_id))
+    db.session.execute(
+        update(EnrolmentCharge)
+        .where(
+            EnrolmentCharge.enrolment_id.in_(
+                select(Enrolment.id).where(Enrolment.user_id == user_id)
+            ),
+            EnrolmentCharge.invoice_to == INVOICE_PRIVATE,
+        )
+        .values(billing_email=replacement_email, reference="")
+        .execution_options(synchronize_session=False)
+    )

@@ -31,6 +31,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms import audit
 from lms.api.serializers import iso
+from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
 from lms.enrolment import rules as enrolment_rules
 from lms.enrolment import service as enrolment_service
@@ -487,6 +488,7 @@ def erase_user(user: User, *, actor: User, now: datetime | None = None) -> Erasu
     result.api_tokens_removed = db.session.execute(
         delete(ApiToken).where(ApiToken.user_id == user.id)
     ).rowcount
+    billing.erase_for_user(user.id, erased_email(user.id))
     for activity in _unfinished_trainer_activities(user, now):
         activity.trainers = [t for t in activity.trainers if t.id != user.id]
         result.trainer_links_removed += 1

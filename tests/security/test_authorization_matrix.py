@@ -242,6 +242,14 @@ MATRIX: list[Route] = [
                                     "login 302   302*  302   302   302   302   302   login"),
          ("/activities/{H}/enrol",  # a draft: as if it did not exist, but to its managers
                                     "login 404   404   302   404   404   404   302   login")),
+    # The confirmation step of a paid enrolment (E is free: back to its page, nothing changes).
+    rows("GET", "enrolment.confirm_paid",
+         ("/activities/{E}/enrol/confirm",
+                                    "login 302   302   302   302   302   302   302   login"),
+         ("/activities/{H}/enrol/confirm",
+                                    "login 404   404   302   404   404   404   302   login")),
+    row("POST", "enrolment.confirm_paid", "/activities/{E}/enrol/confirm",
+                                    "login 302   302   302   302   302   302   302   login"),
     # K enrols colleague P in B; L may not (P is not L's colleague).
     row("POST", "enrolment.enrol_colleague", "/activities/{B}/enrol-colleague",
                                     "login 403   403   403   403   302*  302   403   login",
@@ -477,6 +485,12 @@ MATRIX: list[Route] = [
     row("GET", "reports.period_csv", "/reports/period.csv",
                                     "login 403   403   403   403   403   403   200   login"),
     row("GET", "reports.period_xlsx", "/reports/period.xlsx",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("GET", "reports.billing_page", "/reports/billing",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("GET", "reports.billing_csv", "/reports/billing.csv",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("GET", "reports.billing_xlsx", "/reports/billing.xlsx",
                                     "login 403   403   403   403   403   403   200   login"),
 
     # --- Schedule ----------------- ANON  P     Q     T     U     K     L     C     D
