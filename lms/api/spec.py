@@ -41,6 +41,25 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+#: Answers any operation may give before its own code runs (lms.input_guard, the request
+#: size limit, lms.response_policies), added where an operation does not describe them.
+EDGE_RESPONSES = {
+    "400": "Ongeldige invoer: tekens die niet verwerkt kunnen worden, een te groot getal of "
+    "te diep geneste JSON",
+    "413": "De aanvraag is te groot",
+    "503": "De databank is even niet bereikbaar",
+}
+
+
+def _with_edge_responses(paths: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in EDGE_RESPONSES.items():
+                responses.setdefault(status, error_response(description))
+    return paths
+
+
 def openapi_document(server_url: str) -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
@@ -62,5 +81,5 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             },
             "schemas": copy.deepcopy(_SCHEMAS),
         },
-        "paths": copy.deepcopy(dict(sorted(_PATHS.items()))),
+        "paths": _with_edge_responses(copy.deepcopy(dict(sorted(_PATHS.items())))),
     }

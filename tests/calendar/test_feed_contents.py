@@ -198,4 +198,4 @@ def test_single_download_of_a_draft_only_for_who_manages_it(
     login(trainer)
     response = client.get(path)
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["Cache-Control"] == "private, no-store"

@@ -142,7 +142,9 @@ def test_long_and_non_ascii_text_is_folded_at_75_octets(
     assert feed.strict_event(first.uid).location == "Café ‘t Hoekske, Gent"
 
 
-def test_single_session_lecture_has_no_count_and_online_location(client, create_activity, parse):
+def test_single_session_lecture_has_no_count_and_online_location(
+    client, create_activity, create_user, enrol, feed_path, parse
+):
     lecture = create_activity(
         kind="lecture",
         title="Lezing: sociale bescherming",
@@ -153,8 +155,12 @@ def test_single_session_lecture_has_no_count_and_online_location(client, create_
     feed = parse(client.get(f"/activities/{lecture.id}/calendar.ics").data)
     (event,) = feed.events
     assert str(event["SUMMARY"]) == "Lezing: sociale bescherming"
-    assert str(event["LOCATION"]) == "https://meet.jit.si/sam-lezing"
+    assert str(event["LOCATION"]) == "Online"  # the public feed: no meeting link
     assert "lezing" in event["CATEGORIES"].cats
+    participant = create_user()
+    enrol(participant, lecture)
+    (mine,) = parse(client.get(feed_path(participant)).data).events
+    assert str(mine["LOCATION"]) == "https://meet.jit.si/sam-lezing"
 
 
 def test_dst_sessions_at_ten_in_brussels_are_eight_and_nine_utc(
