@@ -8,7 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-tools bench lint format install translations migrate demo mail clean
+.PHONY: run test test-tools bench lint format install translations migrate demo mail clean lock
 
 # Test tools from the npm registry, installed into the git-ignored tests/.tools/ (never
 # committed): the Nu HTML Checker (run with the machine's Java). Without npm or the
@@ -21,9 +21,27 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Everything is installed from the lock file (exact versions with their hashes, the `dev`
+# extra: production, test and lint tools included), then the project itself without its
+# dependencies, so every machine and CI run the versions the suite passed with.
+LOCK := requirements.lock
+
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Regenerate $(LOCK) from pyproject.toml with uv, installed into a throwaway virtualenv
+# (never into .venv). Pins already in the lock are kept unless LOCK_ARGS says otherwise:
+# `make lock LOCK_ARGS=--upgrade` (everything to the newest allowed version) or
+# `make lock LOCK_ARGS="--upgrade-package flask"`.
+LOCK_ARGS ?=
+lock:
+	tools=$$(mktemp -d) && trap 'rm -rf "$$tools"' EXIT && \
+	$(PYTHON) -m venv "$$tools" && "$$tools/bin/pip" install --quiet uv && \
+	"$$tools/bin/uv" pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --annotation-style line --custom-compile-command "make lock" \
+	  --quiet $(LOCK_ARGS) -o $(LOCK)
 
 install: $(VENV)/.installed translations
 

@@ -73,7 +73,7 @@ def font_size() -> Any:
     return _font_size_response()
 
 
-@bp.get("/preferences/font-size")
+@bp.get("/preferences/choose-font-size")
 def font_size_link() -> Any:
     """The same for visitors who are not signed in: the footer's form is a GET for them, so
     pages need no CSRF token and no session. It only sets a cookie of the visitor's own
@@ -94,7 +94,7 @@ def language() -> Any:
     return response
 
 
-@bp.get("/preferences/language")
+@bp.get("/preferences/choose-language")
 def language_link() -> Any:
     """The language for visitors who are not signed in (a GET that only sets the cookie,
     as :func:`font_size_link`). It never changes an account: signed-in people use the

@@ -74,17 +74,17 @@ def test_a_visitor_gets_no_session_cookie_and_can_switch_language_and_size(clien
     page = client.get("/activities")
     assert "Set-Cookie" not in page.headers
     html = page.get_data(as_text=True)
-    assert 'method="get" action="/preferences/language"' in html
+    assert 'method="get" action="/preferences/choose-language"' in html
     assert "csrf_token" not in html
 
-    response = client.get("/preferences/language?lang=en&next=/activities")
+    response = client.get("/preferences/choose-language?lang=en&next=/activities")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/activities")
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 1 and cookies[0].startswith("lang=en")
     assert 'lang="en"' in client.get("/activities").get_data(as_text=True)
 
-    response = client.get("/preferences/font-size?size=largest&next=/activities")
+    response = client.get("/preferences/choose-font-size?size=largest&next=/activities")
     assert response.headers.getlist("Set-Cookie")[0].startswith("fs=largest")
     assert 'class="fs-largest"' in client.get("/activities").get_data(as_text=True)
 
@@ -92,7 +92,7 @@ def test_a_visitor_gets_no_session_cookie_and_can_switch_language_and_size(clien
 def test_the_language_link_never_changes_an_account(client, create_user, login):
     person = create_user()
     login(person)
-    client.get("/preferences/language?lang=en&next=/")
+    client.get("/preferences/choose-language?lang=en&next=/")
     db.session.expire_all()
     assert db.session.get(type(person), person.id).locale != "en"
 

@@ -145,9 +145,9 @@ MATRIX: list[Route] = [
     row("POST", "core.language", "/preferences/language",
                                     "302   302*  302*  302*  302*  302*  302*  302*  302",
         form={"lang": "nl"}),
-    row("GET", "core.font_size_link", "/preferences/font-size?size=large",
+    row("GET", "core.font_size_link", "/preferences/choose-font-size?size=large",
                                     "302   302   302   302   302   302   302   302   302"),
-    row("GET", "core.language_link", "/preferences/language?lang=nl",
+    row("GET", "core.language_link", "/preferences/choose-language?lang=nl",
                                     "302   302   302   302   302   302   302   302   302"),
 
     # --- Accounts ----------------- ANON  P     Q     T     U     K     L     C     D
