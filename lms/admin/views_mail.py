@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from lms.admin import audit_log, mail_queue
 from lms.admin.forms import ConfirmForm
 from lms.admin.routes import back_to, bp
 from lms.extensions import db
+from lms.mail.rendering import RenderedMail, render_outbox_mail
 from lms.models import MailStatus, OutboxMail
 
 
@@ -42,9 +43,17 @@ def mail() -> Any:
 
 @bp.get("/mail/<int:mail_id>")
 def mail_detail(mail_id: int) -> Any:
+    item = _mail_or_404(mail_id)
+    try:
+        # The text as the worker sends it: mail keeps facts and is rendered at send time.
+        rendered: RenderedMail | None = render_outbox_mail(item)
+    except Exception:  # a mail that cannot be rendered is shown with its facts' failure
+        current_app.logger.warning("Mail %s cannot be rendered", item.id, exc_info=True)
+        rendered = None
     return render_template(
         "admin/mail_detail.html",
-        mail=_mail_or_404(mail_id),
+        mail=item,
+        rendered=rendered,
         labels=mail_queue.STATUS_LABELS,
         action_form=ConfirmForm(),
         explain=mail_queue.explain_failure,

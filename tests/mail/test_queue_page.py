@@ -95,3 +95,50 @@ def test_a_timeout_reads_as_a_server_that_did_not_answer(
     [cell] = error_cells(detail).cells
     assert "De mailserver antwoordde niet binnen 0.5 seconden." in cell
     assert "We proberen het vanzelf opnieuw" in cell
+
+
+class MailText(HTMLParser):
+    """The text inside ``<pre class="adm-mail-text">`` on the mail detail page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: str | None = None
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        if tag == "pre" and "adm-mail-text" in (dict(attrs).get("class") or "").split():
+            self._inside = True
+            self.text = ""
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag == "pre":
+            self._inside = False
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self._inside:
+            self.text = (self.text or "") + data
+
+
+def test_the_detail_page_shows_the_text_as_the_worker_renders_it(
+    app, client, login, create_user, create_activity
+):
+    """Mail keeps facts, not bodies: the detail page renders them like the worker does."""
+    from lms.enrolment.service import enrol
+    from lms.mail.rendering import render_outbox_mail
+    from lms.models import OutboxMail
+
+    coordinator = create_user(email="hilde@sam.example", roles=(Role.COORDINATOR,))
+    person = create_user(email="an@example.org", name="An Peeters")
+    activity = create_activity(title="Wonen en armoede in de stad")
+    enrol(activity, person)
+    db.session.commit()
+    mail = db.session.query(OutboxMail).filter_by(to_email=person.email).first()
+    assert mail.body_text is None  # nothing rendered when it was queued
+    login(coordinator)
+    response = client.get(f"/admin/mail/{mail.id}")
+    assert response.status_code == 200
+    parser = MailText()
+    parser.feed(response.get_data(as_text=True))
+    assert parser.text is not None
+    assert parser.text.strip() == render_outbox_mail(mail).text.strip()
+    assert "Wonen en armoede in de stad" in parser.text
