@@ -4,11 +4,19 @@ ReportLab was chosen by measurement (issue 6: about 13 ms a page, against 75 ms 
 and 45–225 ms for WeasyPrint). The page is rendered in ReportLab's *invariant* mode (fixed
 creation date and document id), so the same snapshot always gives the same bytes.
 
-Names in any script that DejaVu covers are embedded as font subsets (DejaVu Sans from
-:mod:`lms.pdf_fonts`, plus DejaVu Serif bold and italic for the name and the connecting
-phrases, vendored beside it in ``static/fonts/``), so the text stays extractable for screen
-readers and search. The QR code (segno) of the verification URL is drawn as vector
-rectangles, one path, sharp at any size.
+Names and titles in any script are drawn by :mod:`lms.pdf_text`: a font per run of text
+(DejaVu Serif bold and italic for the name and the connecting phrases, DejaVu Sans for
+Arabic, Hebrew and the rest, a CJK font from :mod:`lms.pdf_fonts` for Chinese, Japanese
+and Korean), Arabic joined and right-to-left text in visual order. Every font is embedded as
+a subset, so the text stays extractable for screen readers and search. A long name first
+shrinks (32 pt down to 16 pt) and then wraps; a long title does the same within two lines
+(20 pt down to 12 pt); what would run into the footer is cut with an ellipsis.
+
+A revoked certificate is drawn with a diagonal INGETROKKEN mark and the date of revocation
+(see :func:`render_certificate`); it is never stored, so the stored PDF stays the original.
+
+The QR code (segno) of the verification URL is drawn as vector rectangles, one path, sharp
+at any size.
 """
 
 from __future__ import annotations
@@ -22,12 +30,12 @@ from typing import Any
 import segno
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms.pdf_fonts import FONT_DIR, register_fonts
+from lms import pdf_text
+from lms.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
 from lms.timeutil import MONTH_NAMES
 
 PETROL = HexColor("#0b5c73")
@@ -38,6 +46,7 @@ ORANGE = HexColor("#e0643a")
 INK = HexColor("#1d2327")
 MUTED = HexColor("#50585e")
 GOLD = HexColor("#b08d3c")
+REVOKED_RED = HexColor("#a3242a")
 
 SERIF_BOLD = "DejaVuSerif-Bold"
 SERIF_ITALIC = "DejaVuSerif-Italic"
@@ -121,21 +130,27 @@ def rule_lines(snapshot: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _fit(text: str, font: str, size: float, width: float, minimum: float) -> float:
-    """The largest font size ≤ ``size`` (down to ``minimum``) at which ``text`` fits."""
-    while size > minimum and pdfmetrics.stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
-
-
-def _centred_lines(
-    canvas: Canvas, text: str, font: str, size: float, y: float, width: float, leading: float
+def _block(
+    canvas: Canvas,
+    lines: list[str],
+    chain: pdf_text.FontChain,
+    size: float,
+    y: float,
+    leading: float,
+    floor: float,
 ) -> float:
-    """Draw ``text`` wrapped and centred from baseline ``y`` down; return the next baseline."""
+    """Draw centred ``lines`` from baseline ``y`` down, never below ``floor`` (the footer).
+
+    The last line that still fits ends in an ellipsis when lines had to be left out.
+    Returns the next baseline.
+    """
     centre = canvas._pagesize[0] / 2
-    canvas.setFont(font, size)
-    for line in simpleSplit(text, font, size, width):
-        canvas.drawCentredString(centre, y, line)
+    for index, line in enumerate(lines):
+        if y < floor:
+            break
+        if index + 1 < len(lines) and y - leading < floor:
+            line = line.rstrip(" ,;") + " …"
+        pdf_text.draw(canvas, centre, y, line, chain, size, "centre")
         y -= leading
     return y
 
@@ -210,8 +225,34 @@ def _seal(canvas: Canvas, cx: float, cy: float, bold: str, document: str) -> Non
     canvas.restoreState()
 
 
-def render_certificate(snapshot: dict[str, Any]) -> bytes:
-    """The PDF bytes of one certificate, from its snapshot only (deterministic)."""
+def _revoked_mark(canvas: Canvas, revoked_on: str, bold: str, document: str) -> None:
+    """A diagonal INGETROKKEN across the page and, at the top, since when it is void."""
+    width, height = canvas._pagesize
+    canvas.saveState()
+    canvas.setFillColor(Color(0.639, 0.141, 0.165, alpha=0.28))
+    canvas.translate(width / 2, height / 2 - 20)
+    canvas.rotate(22)
+    canvas.setFont(bold, 96)
+    canvas.drawCentredString(0, -30, "INGETROKKEN")
+    canvas.restoreState()
+    canvas.saveState()
+    notice = f"INGETROKKEN op {_long_date(revoked_on)}: dit {document} is niet meer geldig"
+    canvas.setFont(bold, 12)
+    notice_width = pdfmetrics.stringWidth(notice, bold, 12)
+    canvas.setFillColor(REVOKED_RED)
+    canvas.roundRect(
+        (width - notice_width) / 2 - 12, height - 108, notice_width + 24, 22, 4, stroke=0, fill=1
+    )
+    canvas.setFillColor(white)
+    canvas.drawCentredString(width / 2, height - 101, notice)
+    canvas.restoreState()
+
+
+def render_certificate(snapshot: dict[str, Any], *, revoked_on: str | None = None) -> bytes:
+    """The PDF bytes of one certificate, from its snapshot only (deterministic).
+
+    ``revoked_on`` (an ISO date) draws the INGETROKKEN mark with that date.
+    """
     sans, bold, serif_bold, serif_italic = _fonts()
     width, height = landscape(A4)
     buffer = io.BytesIO()
@@ -260,13 +301,22 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
     canvas.setFont(serif_italic, 13)
     canvas.drawCentredString(width / 2, height - 188, "SAM verklaart dat")
 
-    name_size = _fit(holder, serif_bold, 32, text_width, 16)
+    cjk = fallback_fonts()
+    name_chain = (serif_bold, bold, *cjk)
+    lead_chain = (serif_italic, sans, *cjk)
+    sans_chain = (sans, *cjk)
+    bold_chain = (bold, *cjk)
+    floor = 142  # the footer's top
+    name_size, name_lines = pdf_text.fit(
+        holder, name_chain, largest=32, smallest=16, max_width=width - 150
+    )
+    leading = name_size * 1.2
     canvas.setFillColor(INK)
-    canvas.setFont(serif_bold, name_size)
-    canvas.drawCentredString(width / 2, height - 234, holder)
+    y = height - 234 + (len(name_lines) - 1) * leading / 2
+    y = _block(canvas, name_lines[:4], name_chain, name_size, y, leading, floor) + leading
     canvas.setStrokeColor(GOLD)
     canvas.setLineWidth(0.8)
-    canvas.line(width / 2 - 200, height - 248, width / 2 + 200, height - 248)
+    canvas.line(width / 2 - 200, y - 14, width / 2 + 200, y - 14)
 
     kind = snapshot.get("kind_label", "")
     if document == "diploma":
@@ -276,11 +326,14 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
     else:
         lead = f"met succes deelnam aan de {kind}"
     canvas.setFillColor(MUTED)
-    y = _centred_lines(canvas, lead, serif_italic, 13, height - 280, text_width, 16)
+    lead_lines = pdf_text.wrap(lead, lead_chain, 13, text_width)
+    y = _block(canvas, lead_lines, lead_chain, 13, y - 46, 16, floor)
 
     canvas.setFillColor(PETROL_DARK)
-    title_size = 20 if len(title) <= 70 else 17
-    y = _centred_lines(canvas, title, bold, title_size, y - 12, text_width, title_size + 5)
+    title_size, title_lines = pdf_text.fit(
+        title, bold_chain, largest=20, smallest=12, max_width=text_width, max_lines=2
+    )
+    y = _block(canvas, title_lines, bold_chain, title_size, y - 12, title_size + 5, floor)
 
     canvas.setFillColor(INK)
     facts = [
@@ -288,21 +341,32 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
         f"{_hours(snapshot.get('hours'))} uur",
     ]
     facts_line = "  ·  ".join(f for f in facts if f)
-    y = _centred_lines(canvas, facts_line, sans, 12, y - 8, text_width, 16)
+    y = _block(
+        canvas,
+        pdf_text.wrap(facts_line, sans_chain, 12, text_width),
+        sans_chain,
+        12,
+        y - 8,
+        16,
+        floor,
+    )
     themes = snapshot.get("themes") or []
     if themes:
         canvas.setFillColor(MUTED)
         label = "Thema's: " if len(themes) > 1 else "Thema: "
-        y = _centred_lines(canvas, label + ", ".join(themes), sans, 10.5, y - 2, text_width, 14)
+        text = label + ", ".join(themes)
+        lines = pdf_text.wrap(text, sans_chain, 10.5, text_width)
+        y = _block(canvas, lines, sans_chain, 10.5, y - 2, 14, floor)
     if snapshot.get("competences"):
         canvas.setFillColor(MUTED)
-        y = _centred_lines(
-            canvas, f"Competenties: {snapshot['competences']}", sans, 10.5, y, text_width, 14
-        )
+        text = f"Competenties: {snapshot['competences']}"
+        lines = pdf_text.wrap(text, sans_chain, 10.5, text_width)
+        y = _block(canvas, lines, sans_chain, 10.5, y, 14, floor)
     modules = snapshot.get("modules") or []
     if modules:
         canvas.setFillColor(MUTED)
-        _centred_lines(canvas, "Modules: " + "; ".join(modules), sans, 9, y, text_width, 12)
+        lines = pdf_text.wrap("Modules: " + "; ".join(modules), sans_chain, 9, text_width)
+        _block(canvas, lines, sans_chain, 9, y, 12, floor)
 
     # Footer: issue date and policy (left), seal (centre), QR code and code (right).
     base = 62
@@ -313,16 +377,11 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
     canvas.setFillColor(MUTED)
     policy = snapshot.get("policy_name", "")
     valid_from = _long_date(snapshot.get("policy_valid_from"))
-    policy_lines = simpleSplit(f"Volgens {policy}, versie van {valid_from}", sans, 8.5, 270)
-    line_y = base + 38
-    for line in policy_lines:
-        canvas.drawString(58, line_y, line)
-        line_y -= 11
+    footer = pdf_text.wrap(f"Volgens {policy}, versie van {valid_from}", sans_chain, 8.5, 270)
     if document != "diploma":
-        for line in simpleSplit("; ".join(rule_lines(snapshot)), sans, 8.5, 270):
-            canvas.drawString(58, line_y, line)
-            line_y -= 11
-    canvas.drawString(58, line_y, snapshot.get("issuer", ""))
+        footer += pdf_text.wrap("; ".join(rule_lines(snapshot)), sans_chain, 8.5, 270)
+    footer += [snapshot.get("issuer", "")]
+    pdf_text.draw_lines(canvas, 58, base + 38, footer, sans_chain, 8.5, 11, align="left")
 
     _seal(canvas, 385, base + 30, bold, document)
 
@@ -344,6 +403,9 @@ def render_certificate(snapshot: dict[str, Any]) -> bytes:
     canvas.setFillColor(MUTED)
     canvas.setFont(sans, 7)
     canvas.drawRightString(right, base + 3, "verificatiecode")
+
+    if revoked_on:
+        _revoked_mark(canvas, revoked_on, bold, document)
 
     canvas.showPage()
     canvas.save()

@@ -64,8 +64,14 @@ def verify_form() -> Any:
     return render_template("certificates/verify_form.html", form=form)
 
 
-def _verification(certificate: Certificate | None) -> dict[str, Any]:
-    """The public JSON of CONTRACT.md: only what the certificate itself shows."""
+def _verification(
+    certificate: Certificate | None, replacement: Certificate | None = None
+) -> dict[str, Any]:
+    """The public JSON of CONTRACT.md: only what the certificate itself shows.
+
+    A revoked certificate adds ``replaced_by``: the code of the one issued in its place
+    (or null).
+    """
     if certificate is None:
         return {
             "status": "unknown",
@@ -91,6 +97,11 @@ def _verification(certificate: Certificate | None) -> dict[str, Any]:
         "policy_valid_from": snapshot.get("policy_valid_from"),
         "issued_at": iso(certificate.issued_at),
         "revoked_at": iso(certificate.revoked_at),
+        **(
+            {"replaced_by": replacement.code if replacement is not None else None}
+            if certificate.is_revoked
+            else {}
+        ),
     }
 
 
@@ -102,15 +113,17 @@ def verify(code: str) -> Any:
         return redirect(url_for("certificates.verify", code=canonical), code=301)
     certificate = service.find_by_code(canonical)
     status = 200 if certificate is not None else 404
+    replacement = service.replacement_of(certificate) if certificate is not None else None
     if wants_json():
-        response = jsonify(_verification(certificate))
+        response = jsonify(_verification(certificate, replacement))
     else:
         response = make_response(
             render_template(
                 "certificates/verify.html",
                 certificate=certificate,
                 code=canonical or code,
-                data=_verification(certificate),
+                data=_verification(certificate, replacement),
+                replacement=replacement,
             )
         )
     response.status_code = status
@@ -148,7 +161,8 @@ def pdf(code: str) -> Any:
         f'{certificate.code}.pdf"'
     )
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
-    response.set_etag(certificate.code)
+    # The revoked PDF carries a mark the original did not: another entity.
+    response.set_etag(certificate.code + ("-ingetrokken" if certificate.is_revoked else ""))
     return response.make_conditional(request)
 
 

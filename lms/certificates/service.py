@@ -487,17 +487,48 @@ def revoke(
     return certificate
 
 
+def replacement_of(certificate: Certificate) -> Certificate | None:
+    """The certificate that took the place of a revoked one, for the verification page.
+
+    That is one issued later to the same person for the same activity (re-issuing after a
+    correction writes the old code into the new snapshot as ``replaces``, but a certificate
+    issued again after a plain revocation replaces it just as well): the valid one if there
+    is one, otherwise the next one issued (whose own page leads further).
+    """
+    if certificate.revoked_at is None or certificate.user_id is None:
+        return None
+    later = db.session.scalars(
+        select(Certificate)
+        .where(
+            Certificate.user_id == certificate.user_id,
+            Certificate.activity_id == certificate.activity_id,
+            Certificate.id > certificate.id,  # ids grow: a later row was issued later
+        )
+        .order_by(Certificate.id)
+    ).all()
+    valid = [other for other in later if other.revoked_at is None]
+    return (valid or later or [None])[0]
+
+
 # --- The PDF -------------------------------------------------------------------------------------
 
 
 def pdf_of(certificate: Certificate) -> bytes:
     """The certificate's PDF: rendered from the snapshot on first request, then kept.
 
-    The caller commits (the first time, the rendered bytes are stored).
+    A revoked certificate's PDF carries the INGETROKKEN mark with the date: it is drawn on
+    each request (only coordinators may still download it) and never stored, so the kept
+    bytes stay those of the original. The caller commits (the first time, the rendered
+    bytes are stored).
     """
-    if certificate.pdf is None:
-        from lms.certificates.pdf import render_certificate
+    from lms.certificates.pdf import render_certificate
 
+    if certificate.revoked_at is not None:
+        from lms.timeutil import to_local
+
+        revoked_on = to_local(certificate.revoked_at).date().isoformat()
+        return render_certificate(certificate.snapshot, revoked_on=revoked_on)
+    if certificate.pdf is None:
         certificate.pdf = render_certificate(certificate.snapshot)
         db.session.flush()
     return certificate.pdf
