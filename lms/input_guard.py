@@ -23,12 +23,13 @@ from typing import Any
 from flask import Flask, Response, request
 from flask_babel import gettext as _
 
+from lms.models import MAX_ID
 from lms.web import error_response
 
 #: Deeper JSON than any request of our API needs (its bodies nest three or four levels).
 MAX_JSON_DEPTH = 32
 #: The largest number an id or count column holds (INTEGER: 32-bit signed on PostgreSQL).
-MAX_INTEGER = 2**31 - 1
+MAX_INTEGER = MAX_ID
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _INTEGER = re.compile(r"[+-]?\d+")

@@ -44,10 +44,6 @@ SHORT_MONTH_NAMES = [
 ]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def to_local(value: datetime) -> datetime:
     """An aware datetime in Brussels time."""
     if value.tzinfo is None:

@@ -34,9 +34,10 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import display_dates, timeutil
+from lms import display_dates, locking, timeutil
+from lms.errors import RuleError
 from lms.extensions import db
-from lms.models import Role, User
+from lms.models import MAX_ID, Role, User, utcnow
 
 request_log = logging.getLogger("lms.request")
 
@@ -120,6 +121,16 @@ def error_response(status: int, message: str | None = None) -> Response:
             render_template("errors/error.html", status=status, title=title, text=message or text)
         )
     response.status_code = status
+    return response
+
+
+def refusal_response(error: RuleError) -> Response:
+    """A refusal as an error page or ``{"error": …}`` with its status (and ``Retry-After``
+    when trying again later helps)."""
+    response = error_response(error.status, error.message)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -220,11 +231,9 @@ class IdConverter(IntegerConverter):
     ``max``: a value above it makes the rule not match, and the path then answers 405
     through a sibling rule.)"""
 
-    MAX_ID = 2**31 - 1
-
     def to_python(self, value: str) -> Any:
         number = super().to_python(value)
-        return 0 if isinstance(number, int) and number > self.MAX_ID else number
+        return 0 if isinstance(number, int) and number > MAX_ID else number
 
 
 #: The only non-API endpoints a Bearer API token authenticates (the PDF of a certificate,
@@ -319,9 +328,18 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
             ),
         )
 
+    @app.errorhandler(RuleError)
+    def rule_error(error: RuleError) -> Any:
+        """A refusal no view caught (an activity lock that timed out, for one): its own
+        message and status, as a page or as JSON; nothing of the transaction is kept."""
+        db.session.rollback()
+        return refusal_response(error)
+
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:
         db.session.rollback()
+        if locking.is_lock_timeout(error):  # a lock waited for after the activity lock
+            return refusal_response(locking.LockTimeoutError())
         app.logger.exception(
             "Unhandled error on %s %s", request.method, loggable_path(request.path)
         )
@@ -361,7 +379,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         response has gone out (never a write or commit inside the request)."""
         from lms.accounts.tokens import flush_token_usage, token_usage_due
 
-        now = timeutil.utcnow()
+        now = utcnow()
         if token_usage_due(now):
             engine = db.engine
             this_app = app

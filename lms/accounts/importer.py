@@ -28,6 +28,7 @@ from lms.accounts.service import (
 )
 from lms.accounts.trainer_load import activities_run
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.addresses import deliverable_reason
 from lms.models import ROLE_LABELS, Organisation, Role, User
@@ -80,8 +81,8 @@ class ImportReport:
         return self.header_error is None and self.count(Outcome.REJECTED) == 0
 
 
-class LineError(ValueError):
-    pass
+class LineError(RuleError, ValueError):
+    """A line of the import file that is refused; the message says why."""
 
 
 def parse_roles(value: str) -> set[Role]:

@@ -17,10 +17,11 @@ from lms.accounts.passwords import (
 )
 from lms.accounts.tokens import revoke_all_api_tokens
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.facts import snapshot
 from lms.mail.outbox import queue_mail
-from lms.models import ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
+from lms.models import MAX_ID, ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
 from lms.models.user import normalise_email
 from lms.organisations import membership
 from lms.urls import absolute_url
@@ -34,12 +35,11 @@ VERIFY_MAX_AGE = 48 * 3600
 INVITATION_MAX_AGE = 14 * 24 * 3600
 
 
-class AccountError(ValueError):
+class AccountError(RuleError, ValueError):
     """A rule refused the change; the message is Dutch and meant for the person."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field, status=422)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -172,7 +172,7 @@ def user_for_verification_token(token: str) -> tuple[User, str] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
-    user = db.session.get(User, data["u"]) if 0 < data["u"] <= 2**31 - 1 else None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] <= MAX_ID else None
     email = data.get("e")
     if user is None or not user.is_active or not isinstance(email, str):
         return None
@@ -297,7 +297,7 @@ def user_for_invitation_token(token: str) -> User | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         return None
-    user = db.session.get(User, data["u"]) if 0 < data["u"] <= 2**31 - 1 else None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] <= MAX_ID else None
     if user is None or not user.is_active or data.get("p") != _password_fingerprint(user):
         return None
     return user

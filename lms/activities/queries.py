@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.extensions import db
-from lms.models import Activity
+from lms.models import MAX_ID, Activity
 
 #: Ids beyond an INTEGER column's range cannot exist (and would overflow the driver).
-MAX_ID = 2**31 - 1
 
 
 def activity_with_sessions(activity_id: int) -> Activity | None:

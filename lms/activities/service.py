@@ -22,6 +22,7 @@ from lms.audit import record
 from lms.enrolment import queries as enrolment_queries
 from lms.enrolment import rules
 from lms.enrolment import service as enrolment_service
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     ACTIVE_STATUSES,
@@ -87,15 +88,12 @@ UPDATABLE = frozenset(
 MAX_NOMINAL_HOURS = Decimal("9999.99")
 
 
-class ActivityError(Exception):
+class ActivityError(RuleError):
     """A refusal: ``message`` in Dutch, ``field`` it concerns, HTTP-ish ``status``
     (422 invalid input, 409 not possible in the current state)."""
 
     def __init__(self, message: str, field: str | None = None, status: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
+        super().__init__(message, field=field, status=status)
 
 
 # --- Creating -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from lms.catalog.queries import contains_folded, search_words
 from lms.extensions import db
-from lms.models import Activity, AuditEntry, User
+from lms.models import MAX_ID, Activity, AuditEntry, User
 from lms.pagination import Page, page_number, paginate
 from lms.timeutil import local_day_bounds
 
@@ -133,6 +133,6 @@ def known_actions() -> list[str]:
 
 def activity_title(value: str) -> str | None:
     """The title of the activity an ``activity`` filter given as an id refers to."""
-    if not value.isdigit() or int(value) > 2**31 - 1:
+    if not value.isdigit() or int(value) > MAX_ID:
         return None
     return db.session.scalar(select(Activity.title).where(Activity.id == int(value)))

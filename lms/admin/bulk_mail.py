@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.facts import revive, snapshot
 from lms.mail.outbox import queue_mail
@@ -35,11 +36,11 @@ STATUSES = (
 )
 
 
-class BulkMailError(Exception):
+class BulkMailError(RuleError):
+    """A refusal; the message is Dutch and meant for the person."""
+
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field, status=422)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.enrolment.queries import EnrolmentRow, waitlist_positions
 from lms.extensions import db
-from lms.models import Activity, Enrolment, EnrolmentEvent, EnrolmentStatus, User
+from lms.models import MAX_ID, Activity, Enrolment, EnrolmentEvent, EnrolmentStatus, User
 
 
 @dataclass
@@ -62,7 +62,7 @@ def enrolment_lists(activity: Activity, now: datetime) -> EnrolmentLists:
 
 def load_enrolment(enrolment_id: int) -> Enrolment | None:
     """An enrolment with its person, activity and history (who did what, when)."""
-    if not 0 < enrolment_id <= 2**31 - 1:
+    if not 0 < enrolment_id <= MAX_ID:
         return None
     return db.session.scalar(
         select(Enrolment)

@@ -34,7 +34,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from lms.i18n import lazy_capitalized
-from lms.models import KIND_LABELS, ROLE_LABELS, Activity, ActivityKind, Role, SeatRelease
+from lms.models import KIND_LABELS, MAX_ID, ROLE_LABELS, Activity, ActivityKind, Role, SeatRelease
 from lms.schedule.service import SessionData
 from lms.timeutil import local_to_utc, to_local
 
@@ -422,7 +422,7 @@ class NewActivityForm(ActivityForm):
 
     def parent_choice(self) -> int | None:
         value = self.parent_id.data or ""
-        return int(value) if value.isdigit() and int(value) < 2**31 else None
+        return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
     def approval_choice(self) -> bool | None:
         return {"auto": None, "yes": True, "no": False}.get(self.requires_approval.data or "auto")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.failures import FailureCode, advice, explain, parse_failure
 from lms.mail.worker import abort_mail, retry_mail
@@ -56,10 +57,8 @@ def explain_failure(mail: OutboxMail) -> FailureExplanation | None:
     )
 
 
-class MailQueueError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class MailQueueError(RuleError):
+    """A refusal; the message is Dutch and meant for the person."""
 
 
 @dataclass(frozen=True)

@@ -17,20 +17,19 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
-from lms.models import Activity, Theme, User, activity_themes, utcnow
+from lms.models import MAX_ID, Activity, Theme, User, activity_themes, utcnow
 from lms.slugs import slugify
 
 MAX_NAME = 120
 
 
-class ThemeError(ValueError):
+class ThemeError(RuleError, ValueError):
     """A rule refused the change; the message is Dutch and meant for the person."""
 
     def __init__(self, message: str, field: str | None = "name") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field, status=422)
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def list_themes() -> list[ThemeRow]:
 
 
 def find_theme(theme_id: int) -> Theme | None:
-    return db.session.get(Theme, theme_id) if 0 < theme_id <= 2**31 - 1 else None
+    return db.session.get(Theme, theme_id) if 0 < theme_id <= MAX_ID else None
 
 
 def find_by_slug(slug: str) -> Theme | None:

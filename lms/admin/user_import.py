@@ -11,13 +11,13 @@ import io
 
 from flask_babel import gettext as _
 
+from lms.errors import RuleError
+
 MAX_BYTES = 2 * 1024 * 1024
 
 
-class UploadError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class UploadError(RuleError):
+    """A refusal; the message is Dutch and meant for the person."""
 
 
 def read_upload(raw: bytes) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.catalog.queries import contains_folded, search_words
 from lms.extensions import db
-from lms.models import Enrolment, EnrolmentStatus, Organisation, Role, User, UserRole
+from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, UserRole
 from lms.pagination import Page, page_number, paginate
 
 ACTIVE_CHOICES = ("active", "inactive", "all")
@@ -37,7 +37,7 @@ class UserFilters:
             text=(args.get("q") or "").strip()[:200],
             role=role,
             organisation_id=int(organisation)
-            if organisation.isdigit() and int(organisation) < 2**31
+            if organisation.isdigit() and int(organisation) <= MAX_ID
             else None,
             active=active if active in ACTIVE_CHOICES else "active",
             page=page_number(args.get("page")),

@@ -28,6 +28,7 @@ from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import Enrolment, EnrolmentStatus, User, utcnow
+from lms.web_errors import flash_refusal
 
 
 def _enrolment_or_404(enrolment_id: int) -> Enrolment:
@@ -77,7 +78,7 @@ def _act(enrolment_id: int, do: Any, done: str) -> Any:
         result = do(enrolment)
     except EnrolmentError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(done.format(name=name, status=result.status.label), "success")
@@ -160,7 +161,7 @@ def reject(enrolment_id: int) -> Any:
             if error.code == "invalid":
                 form.reason.errors = [*form.reason.errors, error.message]
             else:
-                flash(error.message, "error")
+                flash_refusal(error)
                 return redirect(back_to(_list_url(enrolment)))
         else:
             db.session.commit()
@@ -185,7 +186,7 @@ def cancel(enrolment_id: int) -> Any:
             service.cancel_on_behalf(enrolment, actor=current_user, reason=form.reason.data or "")
         except EnrolmentError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
         else:
             db.session.commit()
             flash(f"De inschrijving van {name} is geannuleerd; {name} krijgt een mail.", "success")
@@ -238,7 +239,7 @@ def enrol(activity_id: int) -> Any:
                 )
             except EnrolmentError as error:
                 db.session.rollback()
-                flash(error.message, "error")
+                flash_refusal(error)
             else:
                 db.session.commit()
                 flash(
@@ -307,14 +308,14 @@ def mail_participants(activity_id: int) -> Any:
         except bulk_mail.BulkMailError as error:
             db.session.rollback()
             if error.field == "fingerprint":
-                flash(error.message, "warning")
+                flash_refusal(error, "warning")
                 preview = _safe_preview(activity, form, statuses)
             else:
                 target = getattr(form, error.field or "", None)
                 if target is not None:
                     target.errors = [*target.errors, error.message]
                 else:
-                    flash(error.message, "error")
+                    flash_refusal(error)
                 status = 422
     elif request.method == "POST":
         status = 422

@@ -13,11 +13,12 @@ from lms.admin.forms import ConfirmForm
 from lms.admin.routes import back_to, bp
 from lms.extensions import db
 from lms.mail.rendering import RenderedMail, render_outbox_mail
-from lms.models import MailStatus, OutboxMail
+from lms.models import MAX_ID, MailStatus, OutboxMail
+from lms.web_errors import flash_refusal
 
 
 def _mail_or_404(mail_id: int) -> OutboxMail:
-    mail = db.session.get(OutboxMail, mail_id) if 0 < mail_id <= 2**31 - 1 else None
+    mail = db.session.get(OutboxMail, mail_id) if 0 < mail_id <= MAX_ID else None
     if mail is None:
         abort(404)
     return mail
@@ -70,7 +71,7 @@ def _mail_action(mail_id: int, action: Any, done: str) -> Any:
         action(item, actor=current_user)
     except mail_queue.MailQueueError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(done.format(to=to), "success")

@@ -42,12 +42,13 @@ from lms.models import (
     utcnow,
 )
 from lms.timeutil import to_local
+from lms.web_errors import flash_refusal
 
 
 def _fail(form: Any, error: ActivityError) -> None:
     db.session.rollback()
     if not form.show_error(error.field, error.message):
-        flash(error.message, "error")
+        flash_refusal(error)
 
 
 def _themes(ids: list[int]) -> list[Theme]:
@@ -214,7 +215,7 @@ def _change_status(activity_id: int, status: ActivityStatus, done: str) -> Any:
             activities.update_activity(activity, actor=current_user, status=status)
         except ActivityError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
         else:
             db.session.commit()
             flash(done, "success")
@@ -272,7 +273,7 @@ def activity_cancel(activity_id: int) -> Any:
             )
         except ActivityError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
             return redirect(url_for("admin.activity", activity_id=activity_id))
         notified = db.session.scalar(
             select(AuditEntry)

@@ -17,6 +17,7 @@ from lms.admin.routes import bp
 from lms.admin.themes import ThemeError
 from lms.extensions import db
 from lms.models import Theme, activity_themes
+from lms.web_errors import flash_refusal
 
 
 def _theme_or_404(theme_id: int) -> Theme:
@@ -32,7 +33,7 @@ def _show(form: ThemeForm, error: ThemeError) -> None:
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, error.message]
     else:
-        flash(error.message, "error")
+        flash_refusal(error)
 
 
 @bp.route("/themes", methods=["GET", "POST"])

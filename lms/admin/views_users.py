@@ -18,7 +18,7 @@ from lms.admin import users
 from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
 from lms.admin.routes import bp
 from lms.extensions import db
-from lms.models import ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
+from lms.models import MAX_ID, ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
 
 
 def _user_or_404(user_id: int) -> User:
@@ -26,7 +26,7 @@ def _user_or_404(user_id: int) -> User:
         db.session.scalar(
             select(User).where(User.id == user_id).options(joinedload(User.organisation))
         )
-        if 0 < user_id <= 2**31 - 1
+        if 0 < user_id <= MAX_ID
         else None
     )
     if user is None:

@@ -35,6 +35,7 @@ from lms.api.spec import document, error_response, json_response, ref
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
 from lms.models import (
+    MAX_ID,
     Activity,
     ActivityKind,
     ActivitySession,
@@ -44,7 +45,6 @@ from lms.models import (
 )
 
 #: Ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them).
-MAX_ID = 2**31 - 1
 
 STATUS_FILTERS = ("published", "draft", "cancelled", "archived", "all")
 

@@ -23,13 +23,15 @@ from sqlalchemy import or_, select
 from lms.activities import service
 from lms.activities.service import ActivityError
 from lms.api.activities import ACTIVITY_ID_PARAMETER, serialize_activity
-from lms.api.auth import api_error, current_api_user, json_body, role_required
+from lms.api.auth import api_error, current_api_user, json_body, refuse, role_required
 from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.enrolment.queries import seat_summary
 from lms.enrolment.service import EnrolmentError
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
+    MAX_ID,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -42,7 +44,6 @@ from lms.models.user import normalise_email
 from lms.schedule.service import SessionData
 from lms.timeutil import local_to_utc
 
-MAX_ID = 2**31 - 1
 MAX_SESSIONS = 400
 MAX_LIST = 50
 YEARS = (2000, 2100)
@@ -93,19 +94,17 @@ PATCH_FIELDS = {
 TIME_FIELDS = ("enrolment_opens_at", "enrolment_closes_at", "cancellation_deadline")
 
 
-class BadInputError(Exception):
+class BadInputError(RuleError):
+    """Input the API cannot take; ``field`` names it."""
+
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field, status=422)
 
 
 def _fail(exc: ActivityError | BadInputError | EnrolmentError) -> NoReturn:
-    db.session.rollback()
     if isinstance(exc, EnrolmentError):
-        api_error(exc.status, exc.message)
-    status = getattr(exc, "status", 422)
-    api_error(status, exc.message, field=exc.field)
+        refuse(exc)
+    refuse(exc, field=exc.field)
 
 
 def _no_nul(value: Any, field: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort
 
 from lms.access import can_manage_activity
-from lms.api.auth import api_error, current_api_user, json_body, token_required
+from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
 from lms.api.blueprint import bp
 from lms.api.serializers import iso
 from lms.api.spec import document, error_response, json_request, json_response, ref
@@ -86,7 +86,7 @@ def put_attendance(session_id: int) -> Any:
     try:
         service.ensure_can_take(session, statuses=statuses)
     except AttendanceError as error:
-        api_error(409, error.message, code=error.code)
+        refuse(error, 409, code=error.code)
 
     by_email = {u.email: u for u in (e.user for e in queries.session_card(session).entries)}
     marks = []
@@ -118,9 +118,8 @@ def put_attendance(session_id: int) -> Any:
             session, marks, actor=current_api_user(), source="api", correction_reason=reason
         )
     except AttendanceError as error:
-        db.session.rollback()
         conflict = error.code in ("not_started", "cancelled", "reason_required")
-        api_error(409 if conflict else 422, error.message, code=error.code)
+        refuse(error, 409 if conflict else 422, code=error.code)
     db.session.commit()
     session = queries.load_session(session_id)
     if session is None:  # pragma: no cover (deleted in between)

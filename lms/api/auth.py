@@ -14,6 +14,8 @@ from typing import Any, NoReturn, TypeVar
 from flask import abort, g, jsonify, make_response, request
 
 from lms.accounts.tokens import find_api_token, user_for_api_token
+from lms.errors import RuleError
+from lms.extensions import db
 from lms.models import ApiToken, Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,6 +26,18 @@ def api_error(status: int, message: str, **extra: Any) -> NoReturn:
     response = make_response(jsonify(error=message, **extra), status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="SAM Leerplatform"'
+    abort(response)
+
+
+def refuse(error: RuleError, status: int | None = None, **extra: Any) -> NoReturn:
+    """Stop with a rule's refusal: ``{"error": message, **extra}`` and the error's status
+    (or ``status``), with ``Retry-After`` when trying again later helps (a lock timeout).
+    Every API module answers a :class:`~lms.errors.RuleError` through this."""
+    db.session.rollback()
+    response = make_response(jsonify(error=error.message, **extra), status or error.status)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     abort(response)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lms.api.auth import api_error, current_api_user, role_required, token_required
+from lms.api.auth import api_error, current_api_user, refuse, role_required, token_required
 from lms.api.blueprint import bp
 from lms.api.serializers import iso
 from lms.api.spec import document, error_response, json_response, ref
@@ -22,8 +22,7 @@ def issue_certificates(activity_id: int) -> Any:
     try:
         result = service.issue_for_activity(activity_id, actor=current_api_user())
     except service.CertificateError as exc:
-        db.session.rollback()
-        api_error(exc.code, exc.message)
+        refuse(exc)
     issued = [
         {
             "email": cert.user.email if cert.user else None,

@@ -21,7 +21,7 @@ from flask import request
 from sqlalchemy import select
 
 from lms.access import can_manage_activity
-from lms.api.auth import api_error, current_api_user, json_body, token_required
+from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
 from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.enrolment import queries, rules, service
@@ -41,8 +41,7 @@ def _activity(activity_id: int) -> Activity:
 
 
 def _refused(exc: EnrolmentError) -> NoReturn:
-    db.session.rollback()
-    api_error(exc.status, exc.message)
+    refuse(exc)
 
 
 def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:

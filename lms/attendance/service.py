@@ -32,6 +32,7 @@ from lms.attendance import checkin, queries
 from lms.attendance.queries import is_confirmed_participant
 from lms.audit import record
 from lms.enrolment.queries import confirmed_participants
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     ActivitySession,
@@ -50,7 +51,7 @@ SOURCES = ("trainer", "checkin", "api", "participant")
 TEXT_LIMIT = 500
 
 
-class AttendanceError(Exception):
+class AttendanceError(RuleError):
     """A rule refused the change; ``message`` is Dutch and meant for the person.
 
     ``code``: ``not_started``, ``cancelled``, ``not_enrolled``, ``invalid``,
@@ -60,10 +61,7 @@ class AttendanceError(Exception):
     """
 
     def __init__(self, message: str, code: str = "invalid", field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+        super().__init__(message, code=code, field=field)
 
 
 @dataclass(frozen=True)

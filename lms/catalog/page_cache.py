@@ -35,7 +35,7 @@ from lms.catalog.cache import (
     RenderCache,
     triggers_present,
 )
-from lms.timeutil import utcnow
+from lms.models import utcnow
 
 log = logging.getLogger(__name__)
 request_log = logging.getLogger("lms.request")

@@ -34,6 +34,7 @@ from lms.extensions import db, limiter
 from lms.models import Activity, Certificate, Role, User, utcnow
 from lms.redirects import safe_next
 from lms.web import wants_json
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("certificates", __name__)
 
@@ -233,7 +234,7 @@ def issue(activity_id: int) -> Any:
         result = service.issue_for_activity(activity_id, actor=current_user)
     except service.CertificateError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return redirect(back)
     db.session.commit()
     flash(result.summary, "success" if result.issued else "info")

@@ -31,11 +31,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms import audit
+from lms import audit, locking
 from lms.certificates.codes import new_code, normalise
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     KIND_LABELS,
@@ -55,14 +56,14 @@ ISSUER = "SAM, steunpunt voor sociaal werk en samenlevingsopbouw"
 SNAPSHOT_VERSION = 2
 
 
-class CertificateError(Exception):
-    """A refused certificate action, with a Dutch message."""
+class CertificateError(RuleError):
+    """A refused certificate action, with a Dutch message. The keyword ``code`` is the
+    HTTP-like status (404, 409, 422), as its callers give it; ``.code`` names it."""
+
+    CODES = {404: "not_found", 409: "conflict", 422: "invalid"}
 
     def __init__(self, message: str, *, code: int = 409, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+        super().__init__(message, code=self.CODES.get(code, "conflict"), field=field, status=code)
 
 
 @dataclass
@@ -112,17 +113,7 @@ def lock_activity(activity_id: int) -> None:
     write lock and only then does the transaction read (so it never reads a stale snapshot).
     Everything already loaded is expired, so what follows reads the state after the lock.
     """
-    bind = db.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # FOR NO KEY UPDATE (like the enrolment service): serialises issuers, yet lets
-        # others insert rows that merely refer to the activity without waiting.
-        db.session.execute(
-            select(Activity.id).where(Activity.id == activity_id).with_for_update(key_share=True)
-        )
-    else:
-        db.session.execute(
-            text("UPDATE activities SET id = id WHERE id = :id"), {"id": activity_id}
-        )
+    locking.lock_activities([activity_id])
     db.session.expire_all()
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.rules import first_start
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -46,12 +47,11 @@ class InvoiceDetails:
     billing_email: str
 
 
-class InvalidInvoiceDetailsError(ValueError):
+class InvalidInvoiceDetailsError(RuleError, ValueError):
     """Invoice details that cannot be used; ``message`` is Dutch, for the person."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, status=422)
 
 
 def money_text(amount: Decimal) -> str:

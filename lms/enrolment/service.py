@@ -30,13 +30,13 @@ import secrets
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import lazyload
+from sqlalchemy import select
 
-from lms import audit
+from lms import audit, locking
 from lms.calendar.ics import invitation_facts, session_events
 from lms.enrolment import billing, queries, rules
 from lms.enrolment.rules import _
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import (
@@ -61,7 +61,7 @@ CANCELLED = EnrolmentStatus.CANCELLED
 REJECTED = EnrolmentStatus.REJECTED
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(RuleError):
     """A refusal with the Dutch sentence the person reads, and a code the API maps to a
     status: ``closed``/``full``/``deadline``/``conflict`` → 409, ``not_allowed``/``invalid``
     → 422, ``forbidden`` → 403, ``not_enrolled``/``not_found`` → 404."""
@@ -79,13 +79,7 @@ class EnrolmentError(Exception):
     }
 
     def __init__(self, message: str, code: str = "not_allowed") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    @property
-    def status(self) -> int:
-        return self.STATUSES.get(self.code, 409)
+        super().__init__(message, code=code, status=self.STATUSES.get(code, 409))
 
 
 class Outcome(NamedTuple):
@@ -98,32 +92,22 @@ class Outcome(NamedTuple):
 
 
 def lock_activity(activity_id: int) -> Activity:
-    """Hold the activity's row lock until the transaction ends; return it fresh."""
-    # Themes are not needed for the rules; not reloading them keeps the lock short.
-    query = select(Activity).where(Activity.id == activity_id).options(lazyload(Activity.themes))
-    if db.engine.dialect.name == "postgresql":
-        # NO KEY UPDATE: serialises us, yet lets others insert rows that merely refer to
-        # the activity (audit entries, attendance) without waiting.
-        query = query.with_for_update(key_share=True)
-    else:
-        db.session.execute(
-            text("UPDATE activities SET id = id WHERE id = :id"), {"id": activity_id}
-        )
-    activity = db.session.scalar(query.execution_options(populate_existing=True))
+    """Hold the activity's row lock until the transaction ends (:mod:`lms.locking`);
+    return it fresh."""
+    activity = locking.lock_activity(activity_id)
     if activity is None:
         raise EnrolmentError(_("Deze activiteit bestaat niet."), "not_found")
     return activity
 
 
 def _lock_tree(activity_id: int) -> Activity:
-    """Lock the activity and, for a programme, its modules (always in id order)."""
+    """Lock the activity and, for a programme, then its modules (in id order)."""
     activity = lock_activity(activity_id)
     if activity.is_programme:
         module_ids = db.session.scalars(
-            select(Activity.id).where(Activity.parent_id == activity.id).order_by(Activity.id)
+            select(Activity.id).where(Activity.parent_id == activity.id)
         ).all()
-        for module_id in module_ids:
-            lock_activity(module_id)
+        locking.lock_activities(module_ids)
     return activity
 
 

@@ -21,7 +21,7 @@ from lms.models.attendance import (
     AttendanceStatus,
 )
 from lms.models.audit import AuditEntry
-from lms.models.base import utcnow
+from lms.models.base import MAX_ID, utcnow
 from lms.models.billing import BillingProfile, EnrolmentCharge
 from lms.models.catalogue_version import CatalogueVersion
 from lms.models.certificate import Certificate
@@ -43,6 +43,7 @@ __all__ = [
     "APPROVAL_BY_DEFAULT",
     "ATTENDANCE_LABELS",
     "KIND_LABELS",
+    "MAX_ID",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "Activity",

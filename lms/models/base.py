@@ -26,8 +26,13 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest value of an ``Integer`` column (a 32-bit signed integer on PostgreSQL): ids
+#: from URLs or input beyond it are "not found", never a database error.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
+    """The current time, aware, in UTC: the application's one clock (tests patch it)."""
     return datetime.now(UTC)
 
 

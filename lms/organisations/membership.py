@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import Organisation, Role, User, utcnow
@@ -28,12 +29,11 @@ NAME_MIN = 2
 NAME_MAX = 200
 
 
-class MembershipError(ValueError):
+class MembershipError(RuleError, ValueError):
     """A rule refused the change; the message is Dutch and meant for the person."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field, status=422)
 
 
 # --- Names -------------------------------------------------------------------------------

@@ -28,15 +28,13 @@ from lms.enrolment.queries import waitlist_positions
 from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
-from lms.models import EnrolmentStatus, Organisation, Role, User, utcnow
+from lms.models import MAX_ID, EnrolmentStatus, Organisation, Role, User, utcnow
 from lms.organisations import membership, queries
 from lms.organisations.forms import EnrolColleagueForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
-
-MAX_ID = 2**31 - 1
 
 
 def _get_or_404(model: Any, object_id: int) -> Any:

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from lms.access import can_manage_activity, coordinator_required, forbid_unless
 from lms.certificates.forms import IssueForm
 from lms.extensions import db
-from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme
+from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme, utcnow
 from lms.policy import service
 from lms.policy.evaluation import State
 from lms.policy.forms import AbsenceForm, DeleteForm, policy_form_class
 from lms.policy.progress import activity_progress as gather_progress
 from lms.policy.progress import load_activities, user_progress
-from lms.timeutil import utcnow
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("policy", __name__)
 
@@ -153,7 +153,7 @@ def delete(policy_id: int) -> Any:
             service.delete_version(policy, actor=current_user)
         except service.PolicyError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
             return redirect(url_for("policy.show", policy_id=policy_id))
         db.session.commit()
         flash(_("De geplande versie is verwijderd."), "success")

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import audit
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     KIND_LABELS,
@@ -30,23 +31,24 @@ from lms.models import (
     LearningPolicy,
     Theme,
     User,
+    utcnow,
 )
 from lms.policy.defaults import DEFAULT_RULES, ensure_default_policy
 from lms.policy.evaluation import RuleFacts, minutes_to_hours
-from lms.timeutil import to_local, utcnow
+from lms.timeutil import to_local
 
 #: Used when a version lacks a rule for a kind (never the case for versions made here).
 FALLBACK_PCT = 80
 
 
-class PolicyError(Exception):
-    """A refused change to the policy, with a Dutch message (and the form field concerned)."""
+class PolicyError(RuleError):
+    """A refused change to the policy, with a Dutch message (and the form field concerned).
+    The keyword ``code`` is the HTTP-like status (409, 422), as its callers give it."""
+
+    CODES = {409: "conflict", 422: "invalid"}
 
     def __init__(self, message: str, *, field: str | None = None, code: int = 422) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+        super().__init__(message, code=self.CODES.get(code, "invalid"), field=field, status=code)
 
 
 # --- Reading the versions ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from lms.models import User, utcnow
 from lms.privacy import service
 from lms.privacy.forms import EraseForm
 from lms.timeutil import to_local
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -59,7 +60,7 @@ def erase(user_id: int) -> Any:
             service.erase_user(user, actor=current_user)
         except service.PrivacyError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
         else:
             db.session.commit()
             flash(

@@ -35,6 +35,7 @@ from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
 from lms.enrolment import rules as enrolment_rules
 from lms.enrolment import service as enrolment_service
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     ACTIVE_STATUSES,
@@ -71,13 +72,11 @@ DEFAULT_FEED_CACHE_RETENTION_DAYS = 30
 DEFAULT_REVOKED_TOKEN_RETENTION_DAYS = 90
 
 
-class PrivacyError(Exception):
+class PrivacyError(RuleError):
     """A refused privacy action, with a Dutch message and an HTTP-like status."""
 
     def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+        super().__init__(message, status=status)
 
 
 def erased_name(user_id: int) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
-from lms.models import Activity, Enrolment, EnrolmentCharge, EnrolmentStatus, User
+from lms.models import Activity, Enrolment, EnrolmentCharge, EnrolmentStatus, User, utcnow
 from lms.models.billing import INVOICE_ORGANISATION
 from lms.reports.export import (
     DATE,
@@ -35,7 +35,7 @@ from lms.reports.export import (
     _sheet,
 )
 from lms.reports.queries import Period
-from lms.timeutil import format_datetime, to_local, utcnow
+from lms.timeutil import format_datetime, to_local
 
 #: What the list calls a private invoice's "organisation".
 PRIVATE = "Privé"

@@ -14,14 +14,13 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 
 from lms.access import coordinator_required
+from lms.models import MAX_ID
 from lms.reports import billing, charts, export, queries
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.reports.queries import DEFINITIONS, Period
 from lms.web import error_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-MAX_ID = 2**31 - 1
 
 
 @bp.app_template_filter("report_pct")

@@ -20,6 +20,7 @@ from lms.models import Activity, ActivitySession, utcnow
 from lms.schedule import service
 from lms.schedule.forms import CancelSessionForm, ConfirmForm, SessionForm
 from lms.schedule.service import ScheduleError
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("schedule", __name__)
 
@@ -45,7 +46,7 @@ def _show_error(form: Any, error: ScheduleError) -> None:
     if target is not None:
         target.errors = [*target.errors, error.message]
     else:
-        flash(error.message, "error")
+        flash_refusal(error)
 
 
 def _mailed_text(count: int) -> str:
@@ -134,7 +135,7 @@ def cancel(session_id: int) -> Any:
             mailed = service.cancel_session(session, actor=current_user, reason=form.reason.data)
         except ScheduleError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            flash_refusal(error)
         else:
             db.session.commit()
             flash(_("De sessie is geannuleerd.") + _mailed_text(mailed), "success")
@@ -161,7 +162,7 @@ def reinstate(session_id: int) -> Any:
         mailed = service.reinstate_session(session, actor=current_user)
     except ScheduleError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(_("De sessie gaat weer door.") + _mailed_text(mailed), "success")

@@ -21,9 +21,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
+from lms import locking
 from lms.audit import record
 from lms.calendar.ics import invitation_facts
 from lms.enrolment.queries import confirmed_participants
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import (
@@ -43,7 +45,7 @@ from lms.urls import absolute_url
 MAX_SESSION_HOURS = 24
 
 
-class ScheduleError(Exception):
+class ScheduleError(RuleError):
     """A rule refused the change. ``message`` is Dutch and meant for the person.
 
     ``code`` says what kind of refusal it is (``invalid``, ``overlap``, ``cancelled``,
@@ -51,10 +53,7 @@ class ScheduleError(Exception):
     """
 
     def __init__(self, message: str, code: str = "invalid", field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+        super().__init__(message, code=code, field=field)
 
 
 @dataclass(frozen=True)
@@ -124,10 +123,8 @@ def attendance_counts(session_ids: list[int]) -> dict[int, int]:
 
 
 def _lock_activity(activity: Activity) -> None:
-    """Serialise schedule changes of one activity (row lock on PostgreSQL)."""
-    db.session.execute(
-        select(Activity.id).where(Activity.id == activity.id).with_for_update()
-    ).all()
+    """Serialise schedule changes of one activity (see :mod:`lms.locking`)."""
+    locking.lock_activities([activity.id])
 
 
 def _validate(activity: Activity, data: SessionData, *, ignore: ActivitySession | None) -> None:
