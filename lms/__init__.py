@@ -35,6 +35,8 @@ BLUEPRINTS = (
     "lms.reports.routes",
     "lms.organisations.routes",
     "lms.privacy.routes",
+    "lms.intake.routes",
+    "lms.interest.routes",
     "lms.api.routes",
 )
 

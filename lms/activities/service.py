@@ -24,6 +24,7 @@ from lms.enrolment import rules
 from lms.enrolment import service as enrolment_service
 from lms.errors import RuleError
 from lms.extensions import db
+from lms.interest import service as interest
 from lms.models import (
     ACTIVE_STATUSES,
     APPROVAL_BY_DEFAULT,
@@ -199,6 +200,8 @@ def create_activity(
         status=status.value,
         capacity=activity.capacity,
     )
+    if status == ActivityStatus.PUBLISHED:
+        interest.activity_published(activity)  # people following one of its themes
     return activity
 
 
@@ -271,6 +274,8 @@ def update_activity(
         return changed
     if new_status is not None and new_status != activity.status:
         activity.status = new_status
+        if new_status == ActivityStatus.PUBLISHED:
+            interest.activity_published(activity)  # the people who asked to be told
     db.session.flush()
     rose = "capacity" in changed and (
         activity.capacity is None or (old_capacity is not None and activity.capacity > old_capacity)

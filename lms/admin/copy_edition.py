@@ -18,6 +18,8 @@ from lms.activities import service as activities
 from lms.activities.service import ActivityError
 from lms.audit import record
 from lms.extensions import db
+from lms.intake import service as intake
+from lms.interest import service as interest
 from lms.models import (
     Activity,
     ActivitySession,
@@ -105,6 +107,8 @@ def copy_activity(
                 module, days=days, actor=actor, title=None, parent=copy, everything=everything
             )
     db.session.flush()
+    interest.link_edition(copy, source)  # its interest list reaches the new edition
+    intake.copy_questions(source, copy)
     record(
         "activity.copied",
         actor=actor,

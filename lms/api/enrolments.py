@@ -27,6 +27,9 @@ from lms.api.spec import document, error_response, json_request, json_response, 
 from lms.enrolment import queries, rules, service
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db, limiter
+from lms.intake import queries as intake_queries
+from lms.intake import service as intake_service
+from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User
 from lms.models.user import normalise_email
 
@@ -59,11 +62,28 @@ def enrol(activity_id: int) -> Any:
     if activity.status == ActivityStatus.DRAFT and not user.is_coordinator:
         api_error(404, "Deze activiteit bestaat niet.")
     try:
-        enrolment, changed = service.enrol(activity, user)
+        if intake_queries.has_questions(activity.id):
+            enrolment, changed = intake_service.enrol_with_answers(activity, user, _answers())
+        else:
+            enrolment, changed = service.enrol(activity, user)
+    except InvalidAnswersError as exc:
+        db.session.rollback()
+        api_error(422, exc.message, fields={f"answers.{k}": v for k, v in exc.errors.items()})
     except EnrolmentError as exc:
         _refused(exc)
     db.session.commit()
     return enrolment_body(enrolment), 201 if changed else 200
+
+
+def _answers() -> dict[str, Any]:
+    """The intake answers of a self-enrolment: ``{"answers": {"<question id>": "…"}}``
+    (a request without a body answers nothing)."""
+    if not request.get_data():
+        return {}
+    answers = json_body().get("answers", {})
+    if not isinstance(answers, dict):
+        api_error(422, 'Geef de antwoorden als object: {"answers": {"<vraag-id>": "…"}}.')
+    return answers
 
 
 @bp.delete("/activities/<int:activity_id>/enrolment")
@@ -205,7 +225,16 @@ document(
                     "Schrijft de eigenaar van de sleutel in. `confirmed` als er plaats is, "
                     "`waitlisted` (met `position`) als de activiteit volzet is en een "
                     "wachtlijst heeft, `pending` als een coördinator moet goedkeuren. Wie al "
-                    "ingeschreven is, krijgt 200 met dezelfde gegevens."
+                    "ingeschreven is, krijgt 200 met dezelfde gegevens. Stelt de activiteit "
+                    'intakevragen, stuur dan de antwoorden mee: `{"answers": '
+                    '{"<vraag-id>": "antwoord"}}` (een keuzevraag: een van de '
+                    "mogelijkheden). Ontbreekt een verplicht antwoord, dan volgt 422 met een "
+                    "Nederlandse fout die de vraag noemt (en `fields`). Een betalende "
+                    "activiteit kent hier geen bevestigingsstap: het bedrag (de ledenprijs "
+                    "voor een bevestigd lid van een ledenorganisatie) wordt gefactureerd "
+                    "met de factuurgegevens die de persoon het laatst bevestigde op de "
+                    "website; zonder zulke gegevens aan de organisatie van het bevestigde "
+                    "lidmaatschap, anders privé, telkens naar het eigen e-mailadres."
                 ),
                 "operationId": "enrol",
                 "security": _BEARER,

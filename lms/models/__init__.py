@@ -34,6 +34,13 @@ from lms.models.enrolment import (
 )
 from lms.models.feed_cache import FeedCache
 from lms.models.import_job import ImportJob, ImportJobStatus
+from lms.models.intake import (
+    EditionLink,
+    IntakeAnswer,
+    IntakeQuestion,
+    Interest,
+    QuestionKind,
+)
 from lms.models.outbox import MailStatus, OutboxMail
 from lms.models.policy import CertificationRule, LearningPolicy, rule_themes
 from lms.models.user import ROLE_LABELS, ApiToken, Organisation, Role, User, UserRole
@@ -62,15 +69,20 @@ __all__ = [
     "Enrolment",
     "EnrolmentCharge",
     "EnrolmentEvent",
+    "EditionLink",
     "EnrolmentStatus",
     "FeedCache",
     "HoursCredit",
     "ImportJob",
     "ImportJobStatus",
+    "IntakeAnswer",
+    "IntakeQuestion",
+    "Interest",
     "LearningPolicy",
     "MailStatus",
     "Organisation",
     "OutboxMail",
+    "QuestionKind",
     "Role",
     "SeatRelease",
     "SessionStatus",

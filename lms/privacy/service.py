@@ -37,6 +37,10 @@ from lms.enrolment import rules as enrolment_rules
 from lms.enrolment import service as enrolment_service
 from lms.errors import RuleError
 from lms.extensions import db
+from lms.intake import queries as intake_queries
+from lms.intake import service as intake_service
+from lms.interest import queries as interest_queries
+from lms.interest import service as interest_service
 from lms.models import (
     ACTIVE_STATUSES,
     Activity,
@@ -251,6 +255,18 @@ def export_user_data(user: User, *, now: datetime | None = None) -> dict[str, An
         ],
         "calendar_feed": {"exists": bool(person.feed_selector and person.feed_secret)},
         "trainer_of": [{"activity_id": a_id, "title": title} for a_id, title in trained],
+        "intake_answers": [
+            {"activity_id": activity_id, "question": question, "answer": answer}
+            for activity_id, question, answer in intake_queries.answers_of_user(me)
+        ],
+        "interest_lists": [
+            {
+                "activity_id": interest.activity_id,
+                "theme": interest.theme.name if interest.theme is not None else None,
+                "since": iso(interest.created_at),
+            }
+            for interest in interest_queries.interests_of_user(me)
+        ],
     }
 
 
@@ -361,6 +377,7 @@ class ErasureResult:
     certificates_anonymised: int = 0
     trainer_links_removed: int = 0
     mails_to_others_scrubbed: int = 0
+    intake_answers_removed: int = 0
 
 
 def _places_to_release(user: User, now: datetime) -> list[Enrolment]:
@@ -487,10 +504,13 @@ def erase_user(user: User, *, actor: User, now: datetime | None = None) -> Erasu
     result.api_tokens_removed = db.session.execute(
         delete(ApiToken).where(ApiToken.user_id == user.id)
     ).rowcount
-    billing.erase_for_user(user.id, erased_email(user.id))
     for activity in _unfinished_trainer_activities(user, now):
         activity.trainers = [t for t in activity.trainers if t.id != user.id]
         result.trainer_links_removed += 1
+    # Intake answers and interest lists are theirs alone: gone, not anonymised.
+    result.intake_answers_removed = intake_service.erase_for_user(user.id)
+    interest_service.erase_for_user(user.id)
+    billing.erase_for_user(user.id, erased_email(user.id))
     db.session.flush()
 
     # 3. Mail to the person (queued, sent or failed, including what step 1 just queued).

@@ -51,6 +51,9 @@ from lms.calendar.tokens import ensure_feed_token
 from lms.certificates import service as certificates
 from lms.enrolment import service as enrolment
 from lms.extensions import db
+from lms.intake import service as intake
+from lms.interest import service as interest
+from lms.interest.tokens import stop_token
 from lms.mail.outbox import queue_mail
 from lms.models import (
     Activity,
@@ -337,6 +340,9 @@ def build_world(app) -> World:
     # are from before.
     ids["D_reset"] = accounts.make_reset_token(people["D"])
     accounts.set_active(people["D"], False, actor=C)
+    # A asks one intake question; P is on the interest list of the theme "Wonen".
+    question = intake.add_question(a, actor=C, label="Waarom deze cursus?", kind="text")
+    interest.subscribe(P, theme=housing)
     db.session.commit()
 
     offered = db.session.scalar(
@@ -394,6 +400,8 @@ def build_world(app) -> World:
         I_invite=accounts.make_invitation_token(invited),
         failed_mail=failed.id,
         theme=housing.id,
+        A_question=question.id,
+        P_stop=stop_token(P.id, "theme", housing.id),
         policy_current=current.id,
         policy_planned=planned.id,
         password=TEST_PASSWORD,

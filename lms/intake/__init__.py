@@ -1,0 +1,1 @@
+"""Intake questions: asked when a person enrols or requests a place; answers kept per enrolment."""

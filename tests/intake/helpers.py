@@ -1,0 +1,88 @@
+"""Reading the parts of intake and interest pages that tests assert on (parsed, not grepped)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+VOID = {"input", "br", "img", "meta", "link", "hr", "source", "area", "col", "wbr", "base"}
+
+
+class _Tree(HTMLParser):
+    """A tiny DOM: every element with its attributes, children and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root: dict = {"tag": "root", "attrs": {}, "children": [], "text": []}
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        node = {"tag": tag, "attrs": dict(attrs), "children": [], "text": []}
+        self.stack[-1]["children"].append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i]["tag"] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        self.stack[-1]["text"].append(data)
+        self.stack[-1]["children"].append(data)
+
+
+def parse(html: str) -> dict:
+    tree = _Tree()
+    tree.feed(html)
+    return tree.root
+
+
+def walk(node: dict):  # type: ignore[no-untyped-def]
+    yield node
+    for child in node["children"]:
+        if isinstance(child, dict):
+            yield from walk(child)
+
+
+def text(node: dict) -> str:
+    parts: list[str] = []
+
+    def collect(n: dict) -> None:
+        for child in n["children"]:
+            if isinstance(child, str):
+                parts.append(child)
+            else:
+                collect(child)
+
+    collect(node)
+    return " ".join(" ".join(parts).split())
+
+
+def by_id(html: str, element_id: str) -> dict | None:
+    return next((n for n in walk(parse(html)) if n["attrs"].get("id") == element_id), None)
+
+
+def find_all(html_or_node, tag: str, class_: str | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+    root = parse(html_or_node) if isinstance(html_or_node, str) else html_or_node
+    return [
+        n
+        for n in walk(root)
+        if n["tag"] == tag and (class_ is None or class_ in (n["attrs"].get("class") or "").split())
+    ]
+
+
+def answer_pairs(html: str) -> list[list[tuple[str, str]]]:
+    """Each ``dl.intake-answers`` of the page as (question, answer) pairs."""
+    result = []
+    for dl in find_all(html, "dl", "intake-answers"):
+        terms = [text(n) for n in dl["children"] if isinstance(n, dict) and n["tag"] == "dt"]
+        values = [text(n) for n in dl["children"] if isinstance(n, dict) and n["tag"] == "dd"]
+        result.append(list(zip(terms, values, strict=True)))
+    return result
+
+
+def flashes(html: str) -> list[str]:
+    return [
+        text(n) for n in walk(parse(html)) if "flash" in (n["attrs"].get("class") or "").split()
+    ]
