@@ -168,17 +168,13 @@ def confirm_paid(activity_id: int) -> Any:
             db.session.commit()
             flash(outcome_message(enrolment, changed), "success" if changed else "info")
             return _back_to(activity_id)
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template(
-            "enrolment/confirm_paid.html",
-            activity=activity,
-            amount=amount,
-            member_price=pays_member_price(current_user),
-            terms=billing.cancellation_terms(activity),
-            form=form,
-        ),
-        status,
+    return render_template(
+        "enrolment/confirm_paid.html",
+        activity=activity,
+        amount=amount,
+        member_price=pays_member_price(current_user),
+        terms=billing.cancellation_terms(activity),
+        form=form,
     )
 
 

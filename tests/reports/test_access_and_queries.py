@@ -49,8 +49,10 @@ def test_every_report_route_is_for_coordinators_only(
 ):
     activity = create_activity()
     urls = report_urls(app, activity.id)
-    assert len(urls) == 8  # index, two pages and four downloads, and one activity's detail
+    # index, three pages (activity, period, billing) and six downloads, one activity's detail
+    assert len(urls) == 11
     assert "/reports/activities.xlsx" in urls and "/reports/period.csv" in urls
+    assert "/reports/billing" in urls and "/reports/billing.xlsx" in urls
 
     for url in urls:  # anonymous: off to the login page
         response = client.get(url)
