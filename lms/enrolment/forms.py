@@ -48,7 +48,10 @@ class InvoiceForm(FlaskForm):
 
     invoice_to = RadioField(
         _l("Factuur naar"),
-        choices=[("organisation", _l("Mijn organisatie")), ("private", _l("Mezelf (privé)"))],
+        choices=[
+            SelectChoice("organisation", _l("Mijn organisatie")),
+            SelectChoice("private", _l("Mezelf (privé)")),
+        ],
         validators=[InputRequired(_l("Kies naar wie de factuur gaat."))],
     )
     organisation_name = StringField(

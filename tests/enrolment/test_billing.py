@@ -208,3 +208,28 @@ def test_billing_list_is_for_coordinators_only(client, login, create_user):
     login(create_user(roles=(Role.PARTICIPANT,)))
     for path in ("/reports/billing", "/reports/billing.csv", "/reports/billing.xlsx"):
         assert client.get(path).status_code == 403
+
+
+def test_promoted_and_approved_mails_carry_the_amount(create_activity, create_user, queued_mails):
+    coordinator = create_user(roles=(Role.COORDINATOR,))
+    full = _paid(create_activity, capacity=1)
+    first = create_user(email="eerste@example.org")
+    waiting = create_user(email="wacht@example.org")
+    service.enrol(full, first)
+    db.session.commit()
+    service.enrol(full, waiting)
+    db.session.commit()
+    service.cancel(full, first)
+    db.session.commit()
+    (promoted,) = queued_mails(kind="enrolment_promoted", to="wacht@example.org")
+    assert "Kostprijs: € 120,00" in promoted.body_text.replace("\xa0", " ")
+
+    closed = _paid(create_activity, requires_approval=True)
+    asker = create_user(email="vraag@example.org")
+    enrolment, _changed = service.enrol(closed, asker)
+    db.session.commit()
+    service.approve(enrolment, actor=coordinator)
+    db.session.commit()
+    (approved,) = queued_mails(kind="enrolment_approved", to="vraag@example.org")
+    assert "Kostprijs: € 120,00" in approved.body_text.replace("\xa0", " ")
+    assert db.session.get(EnrolmentCharge, enrolment.id).seat_confirmed_at is not None
