@@ -233,3 +233,14 @@ def test_promoted_and_approved_mails_carry_the_amount(create_activity, create_us
     (approved,) = queued_mails(kind="enrolment_approved", to="vraag@example.org")
     assert "Kostprijs: € 120,00" in approved.body_text.replace("\xa0", " ")
     assert db.session.get(EnrolmentCharge, enrolment.id).seat_confirmed_at is not None
+
+
+def test_free_for_members_when_the_offer_says_so(client, login, create_activity, create_user):
+    activity = _paid(create_activity, price_member=Decimal("0"))
+    member = create_user(organisation="Samenlevingsopbouw Antwerpen")
+    login(member)
+    html = client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    assert "Jouw prijs: gratis" in text(html)
+    response = client.post(f"/activities/{activity.id}/enrol", data={"csrf_token": _csrf(html)})
+    assert "/enrol/confirm" not in response.headers["Location"]
+    assert db.session.scalars(select(EnrolmentCharge)).all() == []
