@@ -226,3 +226,22 @@ def test_ten_thousand_lines_on_postgresql_finish_with_a_report(
     )
     assert len(rows) == 10_001
     assert db.session.scalar(select(func.count()).select_from(User)) == 10_001
+
+
+def test_the_cli_applies_a_confirmed_job_that_is_still_waiting(app, coordinator):
+    from lms.accounts import import_jobs
+
+    text = "email,name,role,organisation\nwacht@example.org,Wachtende Wim,participant,\n"
+    job = import_jobs.create_preview(text, filename="leden.csv", actor=coordinator)
+    db.session.commit()
+    assert import_jobs.confirm(job, allowed_role_removals=[], actor=coordinator)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["lms", "user", "import-jobs"])
+    assert result.exit_code == 0, result.output
+    assert f"import {job.token[:8]}: done, 1 regels" in result.output
+    db.session.expire_all()
+    assert db.session.get(ImportJob, job.id).counts == {"aangemaakt": 1}
+    # Nothing left: a second run does nothing (a job is never applied twice).
+    again = app.test_cli_runner().invoke(args=["lms", "user", "import-jobs"])
+    assert again.output == ""
+    assert db.session.scalar(select(func.count()).where(User.email == "wacht@example.org")) == 1
