@@ -244,3 +244,22 @@ def test_free_for_members_when_the_offer_says_so(client, login, create_activity,
     response = client.post(f"/activities/{activity.id}/enrol", data={"csrf_token": _csrf(html)})
     assert "/enrol/confirm" not in response.headers["Location"]
     assert db.session.scalars(select(EnrolmentCharge)).all() == []
+
+
+def test_erasure_forgets_remembered_details_and_a_private_address(create_activity, create_user):
+    from lms.enrolment.billing import InvoiceDetails, remember
+    from lms.privacy.service import erase_user
+
+    coordinator = create_user(roles=(Role.COORDINATOR,))
+    person = create_user(email="weg@example.org")
+    details = InvoiceDetails("private", "", "eigen", "weg@example.org")
+    enrolment, _changed = service.enrol(_paid(create_activity), person, invoice=details)
+    remember(person, details)
+    db.session.commit()
+    erase_user(person, actor=coordinator)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(BillingProfile, person.id) is None
+    charge = db.session.get(EnrolmentCharge, enrolment.id)
+    assert "weg@example.org" not in charge.billing_email and charge.reference == ""
+    assert charge.amount == Decimal("120.00")  # the accounts keep the amount
