@@ -260,7 +260,8 @@ def import_users(
     allow_role_removal: Collection[str] = (),
     create_organisations: bool = False,
 ) -> ImportReport:
-    """Import ``text`` (CSV). Each good line is committed; a bad line is rolled back alone.
+    """Import ``text`` (CSV). Each good line is kept; a bad line is rolled back alone
+    (see :func:`apply_line`).
 
     ``allow_role_removal``: e-mail addresses whose trainer role may go although they still
     run activities (everyone else keeps it, and the report says so)."""
@@ -271,6 +272,7 @@ def import_users(
         report.header_error = header_error
         return report
     seen: dict[str, int] = {}
+    batched = db.session.get_bind().dialect.name == "postgresql"
     for done, (line, row) in enumerate(rows, start=1):
         if on_progress is not None:
             on_progress(done, len(rows))
@@ -286,20 +288,67 @@ def import_users(
             )
             continue
         seen[email_key] = line
-        try:
-            result = import_line(
+        result = apply_line(
+            lambda line=line, row=row, email_key=email_key: import_line(
                 line,
                 row,
                 actor=actor,
                 allow_role_removal=email_key in allowed,
                 create_organisations=create_organisations,
-            )
+            ),
+            line=line,
+            email=row.get("email", ""),
+            batched=batched,
+            last=done == len(rows),
+            index=done,
+        )
+        report.lines.append(result)
+    if batched:
+        db.session.commit()
+    return report
+
+
+#: Lines written per commit on PostgreSQL, where each line has a savepoint of its own:
+#: a commit per line made 10,000 lines cost 10,000 fsyncs.
+LINES_PER_COMMIT = 200
+
+
+def apply_line(
+    work: Callable[[], LineResult],
+    *,
+    line: int,
+    email: str,
+    batched: bool,
+    last: bool,
+    index: int,
+) -> LineResult:
+    """Run one line's work so that a bad line is undone alone.
+
+    With ``batched`` (PostgreSQL) the line runs in a savepoint and the transaction is
+    committed every :data:`LINES_PER_COMMIT` lines; elsewhere (SQLite, whose driver does not
+    take savepoints reliably) every good line is committed on its own.
+    """
+    if not batched:
+        try:
+            result = work()
             if result.outcome == Outcome.REJECTED:
                 db.session.rollback()
             else:
                 db.session.commit()
         except Exception as exc:  # a database error on one line must not lose the others
             db.session.rollback()
-            result = LineResult(line, row.get("email", ""), Outcome.REJECTED, str(exc))
-        report.lines.append(result)
-    return report
+            result = LineResult(line, email, Outcome.REJECTED, str(exc))
+        return result
+    savepoint = db.session.begin_nested()
+    try:
+        result = work()
+        if result.outcome == Outcome.REJECTED:
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    except Exception as exc:  # a database error on one line must not lose the others
+        savepoint.rollback()
+        result = LineResult(line, email, Outcome.REJECTED, str(exc))
+    if index % LINES_PER_COMMIT == 0 and not last:
+        db.session.commit()
+    return result
