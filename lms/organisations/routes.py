@@ -28,7 +28,7 @@ from lms.enrolment.queries import waitlist_positions
 from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
-from lms.models import MAX_ID, EnrolmentStatus, Organisation, Role, User, utcnow
+from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, utcnow
 from lms.organisations import membership, queries
 from lms.organisations.forms import EnrolColleagueForm
 from lms.reports.charts import meter
@@ -109,6 +109,9 @@ def person(user_id: int) -> Any:
         can_enrol=queries.same_organisation(current_user, person)
         and person.is_active
         and person.has_role(Role.PARTICIPANT),
+        can_cancel=current_user.is_organisation_contact
+        and person.organisation_id is not None
+        and current_user.organisation_id == person.organisation_id,
         can_end=person.organisation_id is not None
         and membership.may_decide(current_user, person.organisation_id)
         and (current_user.is_coordinator or not person.is_organisation_contact),
@@ -299,3 +302,48 @@ def resolve_request(user_id: int) -> Any:
             "success",
         )
     return redirect(url_for("organisations.requests"))
+
+
+# --- Contacts: cancel a colleague's enrolment ----------------------------------------------
+
+
+def _colleague_enrolment_or_404(enrolment_id: int) -> Any:
+    """An enrolment of a confirmed member of the contact's own organisation.
+
+    Anyone else's enrolment answers 404, exactly like an id that does not exist, so the
+    URL tells nothing about people of other organisations.
+    """
+    enrolment = _get_or_404(Enrolment, enrolment_id)
+    person = enrolment.user
+    if (
+        current_user.organisation_id is None
+        or person.organisation_id != current_user.organisation_id
+    ):
+        abort(404)
+    return enrolment
+
+
+@bp.post("/enrolments/<int:enrolment_id>/cancel")
+@role_required(Role.ORGANISATION_CONTACT)
+def cancel_colleague(enrolment_id: int) -> Any:
+    """Cancel a colleague's enrolment under the participant's own rules (deadline, waiting
+    list), through :func:`lms.enrolment.service.cancel_on_behalf`, the one cancel path."""
+    enrolment = _colleague_enrolment_or_404(enrolment_id)
+    person = enrolment.user
+    title = enrolment.activity.title
+    try:
+        service.cancel_on_behalf(enrolment, actor=current_user)
+    except EnrolmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "De inschrijving van %(name)s voor „%(title)s” is geannuleerd.",
+                name=person.name,
+                title=title,
+            ),
+            "success",
+        )
+    return redirect(url_for("organisations.person", user_id=person.id))

@@ -252,12 +252,12 @@ MATRIX: list[Route] = [
                                     "login 302   302   302   302   302   302   302   login"),
     # K enrols colleague P in B; L may not (P is not L's colleague).
     # Intake questions (A asks one): the answer form before enrolling; H asks none.
-    rows("GET", "intake.answer",
+    rows("GET", "intake_answers.form",
          ("/activities/{A}/intake",
                                     "login 200   200   200   200   200   200   200   login"),
          ("/activities/{H}/intake",
                                     "login 404   404   302   404   404   404   302   login")),
-    row("POST", "intake.answer", "/activities/{A}/intake",  # Q may still join A
+    row("POST", "intake_answers.form", "/activities/{A}/intake",  # Q may still join A
                                     "login 302   302*  302   302   302   302   302   login",
         form=lambda w: {f"q{w['A_question']}": "Om bij te leren."}),
     # Interest lists: one click (P already follows the theme "Wonen").
@@ -448,6 +448,14 @@ MATRIX: list[Route] = [
                                     "login 403   403   403   403   302*  403   302*  login"),
     row("POST", "organisations.end_member", "/organisations/members/{P_id}/end",
                                     "login 403   403   403   403   302*  403   302*  login"),
+    # A contact cancels a confirmed colleague's enrolment; anyone else's answers like a
+    # missing id (404), so the URL says nothing about other organisations' people.
+    rows("POST", "organisations.cancel_colleague",
+         ("/organisations/enrolments/{P_enrolment_E}/cancel",
+                                    "login 403   403   403   403   302*  404   403   login"),
+         # B has started: L is refused under the participant's own rules (nothing written).
+         ("/organisations/enrolments/{Q_enrolment_B}/cancel",
+                                    "login 403   403   403   403   404   302   403   login")),
     # Organisations people could not find in the list (X's): coordinators only.
     row("GET", "organisations.requests", "/organisations/requests",
                                     "login 403   403   403   403   403   403   200   login"),
