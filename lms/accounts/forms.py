@@ -201,6 +201,15 @@ class ResendVerificationForm(FlaskForm):
     submit = SubmitField(_l("Stuur de link opnieuw"))
 
 
+class ConfirmEmailForm(FlaskForm):
+    """The button behind a confirmation link. The password proves the person who follows
+    the link also made the account (see ``proves_ownership`` in lms/accounts/service.py);
+    a logged-in owner confirming a new address of their own may leave it empty."""
+
+    password = PasswordField(_l("Wachtwoord"))
+    submit = SubmitField(_l("Mijn e-mailadres bevestigen"))
+
+
 def organisation_form(form_class: type[Any], **kwargs: Any) -> Any:
     """``form_class`` with the organisation list filled in."""
     form = form_class(**kwargs)

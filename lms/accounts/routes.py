@@ -16,6 +16,7 @@ from lms.accounts import service
 from lms.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
     ForgotPasswordForm,
     LoginForm,
     NewTokenForm,
@@ -136,17 +137,47 @@ def check_mail() -> Any:
     return render_template("accounts/check_mail.html")
 
 
+def _verify_link_and_address() -> str:
+    """Wrong passwords on a confirmation link are counted per link (one account) and
+    client address, like failed logins are per account and address."""
+    return f"{request.path[:300]}|{get_remote_address()}"
+
+
 @bp.route("/verify/<token>", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(
+    _login_limit,
+    key_func=_verify_link_and_address,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message="Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw.",
+)
+@limiter.limit(
+    _login_address_limit,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+    error_message=(
+        "Te veel mislukte aanmeldpogingen vanaf dit netwerk. Wacht een minuut en probeer opnieuw."
+    ),
+)
 def verify_email(token: str) -> Any:
-    """GET shows a button, POST confirms: a mail scanner that opens the link does not
-    use it up."""
+    """GET shows the form, POST confirms: a mail scanner that opens the link does not
+    use it up. The link alone is not enough: the account's password (or, for a new
+    address, the owner's own session) proves the person clicking also made the account."""
     found = service.user_for_verification_token(token)
     if found is None:
         return render_template("accounts/verify_invalid.html"), 400
     user, email = found
-    form = FlaskForm()
+    registering = email == user.email
+    session_user_id = current_user.id if current_user.is_authenticated else None
+    page = {"email": email, "registering": registering}
+    page["needs_password"] = registering or session_user_id != user.id
+    form = ConfirmEmailForm()
     if form.validate_on_submit():
+        if not service.proves_ownership(
+            user, email, password=form.password.data, session_user_id=session_user_id
+        ):
+            form.password.errors.append(_("E-mailadres of wachtwoord klopt niet."))
+            return render_template("accounts/verify.html", form=form, **page)
         try:
             outcome = service.confirm_email(user, email)
         except service.AccountError as exc:
@@ -162,7 +193,33 @@ def verify_email(token: str) -> Any:
             return redirect(url_for("core.index"))
         flash(_("Je nieuwe e-mailadres is bevestigd."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/verify.html", email=email)
+    return render_template("accounts/verify.html", form=form, **page)
+
+
+@bp.post("/verify/<token>/not-me")
+@limiter.limit("10 per minute")
+def withdraw_registration(token: str) -> Any:
+    """ "Dit was ik niet": the owner of the address removes an account someone else
+    registered with it (only while unconfirmed and unused), and can then register."""
+    found = service.user_for_verification_token(token)
+    if found is None:
+        return render_template("accounts/verify_invalid.html"), 400
+    user, email = found
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not service.withdraw_registration(user, email):
+        db.session.rollback()
+        return render_template("accounts/verify_invalid.html"), 400
+    db.session.commit()
+    flash(
+        _(
+            "Het account met dit adres is verwijderd. Je kunt nu zelf een account aanmaken "
+            "met je e-mailadres."
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts.register"))
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -235,6 +235,46 @@ def confirm_email(user: User, email: str) -> str:
     return "changed"
 
 
+def proves_ownership(
+    user: User, email: str, *, password: str | None, session_user_id: int | None
+) -> bool:
+    """Whether the person following a confirmation link is the account's owner.
+
+    The link only proves access to the mailbox, not who made the account: someone could
+    register another person's address with a password of their own, and the owner's click
+    would then verify an account the stranger can log in to. So a self-registered address
+    is confirmed only with the account's password. A new address of an existing account
+    is confirmed by that account's own session too (the owner asked for it while logged
+    in); anyone else needs the password, or a stranger could move their own account onto
+    the address of whoever clicks the link."""
+    if email != user.email and session_user_id is not None and session_user_id == user.id:
+        return True
+    return bool(password) and verify_password(user.password_hash, password or "")
+
+
+def withdraw_registration(user: User, email: str) -> bool:
+    """ "Dit was ik niet": remove a self-registered account that was never confirmed nor
+    used, so the owner of the address can register it themselves. False (nothing done)
+    for anything else: a confirmed, used or invited account, or a link for a new address."""
+    if (
+        email != user.email
+        or user.email_verified_at is not None
+        or user.last_login_at is not None
+        or not user.password_hash
+        or user.pending_email is not None
+    ):
+        return False
+    record(
+        "user.registration_withdrawn",
+        actor=None,
+        summary="Onbevestigde registratie verwijderd via de bevestigingslink (dit was ik niet)",
+        user_id=user.id,
+    )
+    db.session.delete(user)
+    db.session.flush()
+    return True
+
+
 def request_email_change(user: User, *, new_email: str, password: str) -> None:
     """Send a confirmation link to ``new_email``; the address changes once it is followed.
 

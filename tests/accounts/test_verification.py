@@ -14,7 +14,7 @@ from lms.accounts import service
 from lms.enrolment import service as enrolment
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
-from lms.models import Role, User
+from lms.models import AuditEntry, Role, User
 from tests.conftest import TEST_PASSWORD
 
 GOOD_PASSWORD = "Fietsen-langs-de-Leie-7"
@@ -61,7 +61,7 @@ def test_the_link_confirms_the_address_once_and_logs_in(client, queued_mails, cr
     shown = client.get(path)  # a mail scanner opening the link does not use it
     assert shown.status_code == 200 and "sara@example.org" in page_text(shown)
     assert client.get(path).status_code == 200
-    response = client.post(path)
+    response = client.post(path, data={"password": GOOD_PASSWORD})
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.email_verified_at is not None
@@ -140,7 +140,7 @@ def test_a_new_address_replaces_the_old_only_once_confirmed(create_user, login, 
     [mail] = queued_mails("email_change_verify")
     assert mail.to_email == "nieuw@example.org"
     path = link_path(mail, "verify")
-    assert client.post(path).status_code == 302
+    assert client.post(path).status_code == 302  # the owner's own session suffices
     db.session.refresh(user)
     assert user.email == "nieuw@example.org" and user.pending_email is None
     assert client.post(path).status_code == 400  # once
@@ -222,3 +222,88 @@ def test_resending_the_link_answers_the_same_for_any_address(app, create_user, q
         answers.add((response.status_code, response.headers["Location"]))
     assert answers == {(302, "/account/check-mail")}
     assert [m.to_email for m in queued_mails("email_verify")] == ["sara@example.org"] * 2
+
+
+def test_the_link_alone_does_not_confirm_a_registration(app, client, queued_mails):
+    """Someone registering another person's address with their own password: the
+    owner's click must not verify an account the stranger can log in to."""
+    register(client)
+    user = db.session.scalar(select(User).where(User.email == "sara@example.org"))
+    path = link_path(queued_mails("email_verify")[0], "verify")
+    shown = page_text(client.get(path))
+    assert "Bevestig dan niet: zonder het wachtwoord kan niemand dit adres gebruiken" in shown
+    assert "Dit was ik niet" in shown
+    owner = app.test_client()
+    without = owner.post(path)
+    assert without.status_code == 200
+    assert "E-mailadres of wachtwoord klopt niet" in page_text(without)
+    wrong = owner.post(path, data={"password": "Niet-het-juiste-wachtwoord-3"})
+    assert wrong.status_code == 200
+    assert "E-mailadres of wachtwoord klopt niet" in page_text(wrong)
+    db.session.refresh(user)
+    assert user.email_verified_at is None
+    assert "Afmelden" not in page_text(owner.get("/"))
+    # The one who registered, with the password, can.
+    assert client.post(path, data={"password": GOOD_PASSWORD}).status_code == 302
+    db.session.refresh(user)
+    assert user.email_verified_at is not None
+
+
+def test_dit_was_ik_niet_removes_the_unconfirmed_account(app, client, queued_mails):
+    register(client, password="Van-de-vreemde-1234", password_again="Van-de-vreemde-1234")
+    [theirs] = queued_mails("email_verify", to="sara@example.org")
+    path = link_path(theirs, "verify")
+    owner = app.test_client()
+    owner.get(path)
+    response = owner.post(path + "/not-me")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/register"
+    assert db.session.scalar(select(User).where(User.email == "sara@example.org")) is None
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == "user.registration_withdrawn"
+            )
+        )
+        == 1
+    )
+    assert owner.post(path).status_code == 400  # the link is dead
+    assert owner.post(path + "/not-me").status_code == 400
+    # The owner registers the address themselves and confirms it with their own password.
+    register(owner)
+    mails = queued_mails("email_verify", to="sara@example.org")
+    mine = link_path(mails[-1], "verify")
+    assert mine != path
+    assert owner.post(mine, data={"password": GOOD_PASSWORD}).status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "sara@example.org"))
+    assert user.email_verified_at is not None
+
+
+def test_dit_was_ik_niet_cannot_remove_a_confirmed_account(app, client, queued_mails):
+    register(client)
+    path = link_path(queued_mails("email_verify")[0], "verify")
+    assert client.post(path, data={"password": GOOD_PASSWORD}).status_code == 302
+    assert app.test_client().post(path + "/not-me").status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "sara@example.org")) is not None
+
+
+def test_someone_else_cannot_confirm_an_address_change(app, create_user, login, queued_mails):
+    """A stranger asks to move their account onto the owner's address; the owner's click
+    (without the stranger's password or session) changes nothing."""
+    stranger = create_user(email="vreemde@example.org")
+    login(stranger).post(
+        "/account/email",
+        data={"email": "slachtoffer@example.org", "current_password": TEST_PASSWORD},
+    )
+    path = link_path(queued_mails("email_change_verify")[0], "verify")
+    owner = app.test_client()
+    refused = owner.post(path)
+    assert refused.status_code == 200
+    assert "E-mailadres of wachtwoord klopt niet" in page_text(refused)
+    assert owner.post(path + "/not-me").status_code == 400  # not a registration
+    db.session.refresh(stranger)
+    assert stranger.email == "vreemde@example.org"
+    assert stranger.pending_email == "slachtoffer@example.org"
+    # With the account's password it works (the account's owner on another device).
+    assert owner.post(path, data={"password": TEST_PASSWORD}).status_code == 302
+    db.session.refresh(stranger)
+    assert stranger.email == "slachtoffer@example.org"

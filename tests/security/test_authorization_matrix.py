@@ -49,7 +49,7 @@ from lms.attendance import checkin
 from lms.extensions import db, limiter
 from lms.models import ActivitySession, utcnow
 from lms.timeutil import to_local
-from tests.conftest import _empty_all_tables
+from tests.conftest import TEST_PASSWORD, _empty_all_tables
 from tests.security.matrix_world import (
     ACTORS,
     CACHE_TABLES,
@@ -194,7 +194,13 @@ MATRIX: list[Route] = [
                                     "200   200   200   200   200   200   200   200   200"),
     row("GET", "accounts.verify_email", "/account/verify/{V_verify}",
                                     "200   200   200   200   200   200   200   200   200"),
-    row("POST", "accounts.verify_email", "/account/verify/{V_verify}",
+    # The link alone confirms nothing: the account's password proves who registered.
+    rows("POST", "accounts.verify_email",
+         ("/account/verify/{V_verify}", "200   200   200   200   200   200   200   200   200"),
+         ("/account/verify/{V_verify}", "302*  302*  302*  302*  302*  302*  302*  302*  302*",
+          {"form": {"password": TEST_PASSWORD}})),
+    # "Dit was ik niet": the link's holder removes the unconfirmed, unused account.
+    row("POST", "accounts.withdraw_registration", "/account/verify/{V_verify}/not-me",
                                     "302*  302*  302*  302*  302*  302*  302*  302*  302*"),
     row("GET", "accounts.resend_verification", "/account/verify",
                                     "200   200   200   200   200   200   200   200   200"),
