@@ -29,7 +29,7 @@ from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, utcnow
-from lms.organisations import membership, queries
+from lms.organisations import employer, membership, queries
 from lms.organisations.forms import EnrolColleagueForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
@@ -332,7 +332,7 @@ def cancel_colleague(enrolment_id: int) -> Any:
     person = enrolment.user
     title = enrolment.activity.title
     try:
-        service.cancel_on_behalf(enrolment, actor=current_user)
+        employer.cancel_for_colleague(enrolment, contact=current_user)
     except EnrolmentError as exc:
         db.session.rollback()
         flash(str(exc), "error")

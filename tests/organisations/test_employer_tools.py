@@ -46,6 +46,11 @@ def test_a_contact_cancels_a_colleagues_seat_and_the_waiting_list_moves_up(
     assert _status(setup.bart, small) == EnrolmentStatus.CANCELLED
     assert _status(setup.anna, small) == EnrolmentStatus.CONFIRMED  # promoted
     assert [m.to_email for m in queued_mails("enrolment_cancelled")] == [setup.bart.email]
+    (copy,) = queued_mails("contact_copy")
+    assert copy.to_email == setup.marc.email
+    body = " ".join(copy.body_text.split())
+    assert "Je hebt de inschrijving van Bart Bos voor „Kleine cursus” geannuleerd." in body
+    assert f"/organisations/staff/{setup.bart.id}" in body
     audit = db.session.scalar(
         select(AuditEntry)
         .where(AuditEntry.action == "enrolment.cancelled")

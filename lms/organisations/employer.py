@@ -1,0 +1,49 @@
+"""What an organisation contact does for a colleague, with a copy to the contact.
+
+The rules stay where they are: cancelling goes through
+:func:`lms.enrolment.service.cancel_on_behalf` (the participant's deadlines, the waiting
+list, the audit entry and the colleague's own mail). This module adds only what is the
+contact's: a confirmation mail of what they did, so they keep a record outside the site.
+"""
+
+from __future__ import annotations
+
+from lms.enrolment import service as enrolment_service
+from lms.mail.outbox import queue_mail
+from lms.models import Enrolment, EnrolmentStatus, User
+from lms.urls import absolute_url
+
+
+def cancel_for_colleague(enrolment: Enrolment, *, contact: User) -> Enrolment:
+    """Cancel ``enrolment`` for a colleague and mail the contact a copy.
+
+    Raises :class:`lms.enrolment.service.EnrolmentError` when the participant's rules
+    refuse (nothing is written then). Cancelling what was already cancelled sends nothing.
+    """
+    was_cancelled = enrolment.status == EnrolmentStatus.CANCELLED
+    result = enrolment_service.cancel_on_behalf(enrolment, actor=contact)
+    if not was_cancelled and result.status == EnrolmentStatus.CANCELLED:
+        tell_contact(contact, "cancelled", result.user, result.activity.title)
+    return result
+
+
+def tell_contact(contact: User, action: str, colleague: User, activity_title: str) -> None:
+    """Queue the contact's copy (``templates/mail/contact_copy.txt``; Dutch, like every
+    mail). ``action`` is one of the verbs that template knows."""
+    if not contact.is_active:
+        return
+    queue_mail(
+        kind="contact_copy",
+        to=contact,
+        subject=f"Bevestiging: {_SUBJECTS[action]} voor {colleague.name}",
+        context={
+            "first_name": contact.first_name,
+            "action": action,
+            "colleague": colleague.name,
+            "activity": activity_title,
+            "person_url": absolute_url("organisations.person", user_id=colleague.id),
+        },
+    )
+
+
+_SUBJECTS = {"cancelled": "inschrijving geannuleerd"}
