@@ -35,6 +35,7 @@ BLUEPRINTS = (
     "lms.reports.routes",
     "lms.organisations.routes",
     "lms.privacy.routes",
+    "lms.contact.routes",
     "lms.intake.routes",
     "lms.interest.routes",
     "lms.api.routes",

@@ -111,7 +111,7 @@ def test_enrol_with_the_keyboard_alone(browsing, create_user, create_activity, c
     expect(page.get_by_role("heading", level=1)).to_have_text(course.title)
 
     keys.tab_to(
-        lambda s: s["tag"] == "button" and s["text"] == "Op de wachtlijst",
+        lambda s: s["tag"] == "button" and s["text"] == "Zet me op de wachtlijst",
         describe="the enrol button",
     )
     with page.expect_navigation():

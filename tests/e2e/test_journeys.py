@@ -177,7 +177,7 @@ def test_waiting_list_promotion_when_someone_cancels(
     enrol_panel = page_second.get_by_role("region", name="Inschrijven")
     expect(enrol_panel).to_contain_text("Volzet")
     with page_second.expect_navigation():
-        page_second.get_by_role("button", name="Op de wachtlijst").click()
+        page_second.get_by_role("button", name="Zet me op de wachtlijst").click()
     assert "je staat op de wachtlijst, op plaats 1" in flash_text(page_second)
     expect(page_second.locator("#actie")).to_contain_text("Je staat op de wachtlijst, op plaats 1")
     browsing.check(page_second, "activiteit-wachtlijst")

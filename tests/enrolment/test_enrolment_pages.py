@@ -87,7 +87,7 @@ def test_button_waitlist(client, login, create_activity, fill, participant):
     assert text.startswith(
         "Deze activiteit is volzet. Zet je op de wachtlijst: je bent dan nummer 2."
     )
-    assert text.endswith("Op de wachtlijst")
+    assert text.endswith("Zet me op de wachtlijst")
 
 
 def test_button_request(client, login, create_activity, participant):

@@ -499,6 +499,8 @@ MATRIX: list[Route] = [
     # --- Privacy ------------------ ANON  P     Q     T     U     K     L     C     D
     row("GET", "privacy.statement", "/privacy",
                                     "200   200   200   200   200   200   200   200   200"),
+    row("GET", "contact.page", "/contact",
+                                    "200   200   200   200   200   200   200   200   200"),
     row("GET", "privacy.my_data", "/privacy/my-data",
                                     "login 200   200   200   200   200   200   200   login"),
     row("GET", "privacy.erase", "/privacy/erase/{P_id}",
