@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
 from lms.enrolment import billing, queries, service
+from lms.enrolment.cancel_messages import cancelled_message
 from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.service import EnrolmentError
@@ -227,6 +228,7 @@ def cancel(enrolment_id: int) -> Any:
     activity = enrolment.activity
     form = ActionForm()
     if form.validate_on_submit():
+        previous = enrolment.status
         try:
             service.cancel(activity, current_user)
         except EnrolmentError as exc:
@@ -234,10 +236,7 @@ def cancel(enrolment_id: int) -> Any:
             flash(exc.message, "error")
             return redirect(url_for("enrolment.mine"))
         db.session.commit()
-        flash(
-            _("Je inschrijving voor „%(title)s” is geannuleerd.", title=activity.title),
-            "success",
-        )
+        flash(cancelled_message(previous, activity.title), "success")
         return redirect(url_for("enrolment.mine"))
     if not enrolment.is_active:
         flash(_("Deze inschrijving is al geannuleerd of afgesloten."), "info")

@@ -450,3 +450,39 @@ def test_accept_an_offer_from_my_enrolments(client, login, offered):
     client.post(f"/my/enrolments/{waiting.id}/accept")
     db.session.expire_all()
     assert db.session.get(Enrolment, waiting.id).status == EnrolmentStatus.CONFIRMED
+
+
+def _flashes(html: str) -> list[str]:
+    """The texts of the result messages on a page (``<p class="flash …">``)."""
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", text).split())
+        for text in re.findall(r'<p class="flash[^"]*">(.*?)</p>', html, re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("situation", "expected"),
+    [
+        (
+            "confirmed",
+            "Je inschrijving voor „Buurtwerk” is geannuleerd. Je plaats gaat naar iemand anders.",
+        ),
+        ("waitlisted", "Je staat niet meer op de wachtlijst voor „Buurtwerk”."),
+        ("pending", "Je aanvraag voor „Buurtwerk” is ingetrokken."),
+    ],
+)
+def test_each_kind_of_cancelling_has_its_own_message(
+    client, login, create_activity, fill, enrol, participant, situation, expected
+):
+    user = participant()
+    if situation == "pending":
+        activity = create_activity(kind="intervision", title="Buurtwerk")
+    else:
+        activity = create_activity(capacity=1, title="Buurtwerk")
+        if situation == "waitlisted":
+            fill(activity, 1)
+    enrolment = enrol(activity, user)
+    assert enrolment.status == situation
+    login(user)
+    response = client.post(f"/my/enrolments/{enrolment.id}/cancel", follow_redirects=True)
+    assert _flashes(response.get_data(as_text=True)) == [expected]
