@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "lms.privacy.routes",
     "lms.contact.routes",
     "lms.intake.routes",
+    "lms.enrolment.views_intake",
     "lms.interest.routes",
     "lms.api.routes",
 )

@@ -26,9 +26,9 @@ from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.enrolment import queries, rules, service
 from lms.enrolment.service import EnrolmentError
+from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db, limiter
 from lms.intake import queries as intake_queries
-from lms.intake import service as intake_service
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User
 from lms.models.user import normalise_email
@@ -63,7 +63,7 @@ def enrol(activity_id: int) -> Any:
         api_error(404, "Deze activiteit bestaat niet.")
     try:
         if intake_queries.has_questions(activity.id):
-            enrolment, changed = intake_service.enrol_with_answers(activity, user, _answers())
+            enrolment, changed = enrol_with_answers(activity, user, _answers())
         else:
             enrolment, changed = service.enrol(activity, user)
     except InvalidAnswersError as exc:

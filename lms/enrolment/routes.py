@@ -21,7 +21,7 @@ from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
-from lms.intake import queries as intake_queries
+from lms.intake.queries import has_questions as has_intake_questions
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
 
 bp = Blueprint("enrolment", __name__)
@@ -114,9 +114,9 @@ def enrol(activity_id: int) -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         return _back_to(activity.id)
-    if intake_queries.has_questions(activity.id) and price_for(activity, current_user) <= 0:
-        # The activity asks questions first (lms/intake/routes.py enrols with the answers).
-        return redirect(url_for("intake.answer", activity_id=activity.id), code=303)
+    if has_intake_questions(activity.id) and price_for(activity, current_user) <= 0:
+        # The activity asks questions first (lms/enrolment/views_intake.py enrols).
+        return redirect(url_for("intake_answers.form", activity_id=activity.id), code=303)
     if price_for(activity, current_user) > 0:
         # A paid enrolment needs the person's agreement on amount, terms and invoice.
         return redirect(url_for("enrolment.confirm_paid", activity_id=activity.id), code=303)

@@ -1,6 +1,6 @@
-"""Intake pages: coordinators manage an activity's questions (``/admin/activities/<id>/
-questions``); a person answers them on the way to enrolling (``/activities/<id>/intake``,
-reached from the activity page's enrol button when the activity has questions).
+"""Intake pages for coordinators: an activity's questions (``/admin/activities/<id>/
+questions``). The form a person answers on the way to enrolling is the enrolment
+feature's (:mod:`lms.enrolment.views_intake`).
 
 Thin: forms in, :mod:`lms.intake.service` decides, one commit.
 """
@@ -13,14 +13,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.access import can_manage_activity
-from lms.enrolment.pricing import price_for
-from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.intake import queries, service
 from lms.intake.forms import AnswerForm, QuestionForm
-from lms.intake.service import IntakeError, InvalidAnswersError
-from lms.models import Activity, ActivityStatus, IntakeQuestion, Role
+from lms.intake.service import IntakeError
+from lms.models import Activity, IntakeQuestion, Role
 
 bp = Blueprint("intake", __name__)
 
@@ -38,15 +35,6 @@ def intake_question_count(activity_id: int) -> int:
     return len(queries.questions_for(activity_id))
 
 
-def _activity_or_404(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id) if activity_id <= MAX_ID else None
-    if activity is None or (
-        activity.status == ActivityStatus.DRAFT and not can_manage_activity(current_user, activity)
-    ):
-        abort(404)
-    return activity
-
-
 def _coordinator_activity(activity_id: int) -> Activity:
     if not current_user.has_role(Role.COORDINATOR):
         abort(403)
@@ -54,60 +42,6 @@ def _coordinator_activity(activity_id: int) -> Activity:
     if activity is None:
         abort(404)
     return activity
-
-
-def _back_to(activity_id: int) -> Any:
-    return redirect(url_for("catalog.activity", activity_id=activity_id) + "#inschrijven")
-
-
-@bp.route("/activities/<int:activity_id>/intake", methods=["GET", "POST"])
-@login_required
-def answer(activity_id: int) -> Any:
-    """The questions of the activity, then the enrolment or request itself."""
-    from lms.enrolment.routes import outcome_message
-
-    activity = _activity_or_404(activity_id)
-    questions = queries.questions_for(activity.id)
-    if not questions:
-        return _back_to(activity.id)
-    if price_for(activity, current_user) > 0:
-        # Paid activities confirm amount and invoice first; their questions are asked
-        # there by the paid flow (not yet: see README, intake questions).
-        return redirect(url_for("enrolment.confirm_paid", activity_id=activity.id), code=303)
-    form = AnswerForm()
-    values = queries.previous_answers(current_user.id, activity.id)
-    errors: dict[int, str] = {}
-    if request.method == "POST":
-        values = {q.id: request.form.get(f"q{q.id}", "") for q in questions}
-        if not form.validate_on_submit():
-            flash(_("Het formulier is verlopen. Probeer opnieuw."), "error")
-        else:
-            try:
-                enrolment, changed = service.enrol_with_answers(
-                    activity, current_user, {str(k): v for k, v in values.items()}
-                )
-            except InvalidAnswersError as exc:
-                errors = exc.errors
-            except EnrolmentError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-                return _back_to(activity.id)
-            else:
-                db.session.commit()
-                flash(outcome_message(enrolment, changed), "success" if changed else "info")
-                return _back_to(activity.id)
-    status = 400 if request.method == "POST" else 200
-    return (
-        render_template(
-            "intake/answer.html",
-            activity=activity,
-            questions=questions,
-            values=values,
-            errors=errors,
-            form=form,
-        ),
-        status,
-    )
 
 
 @bp.route("/admin/activities/<int:activity_id>/questions", methods=["GET", "POST"])

@@ -1,11 +1,11 @@
 """The rules of intake questions; the only writer of questions and answers.
 
 Coordinators attach ordered questions (free text or a choice, required or not) to an
-activity. A person answers them when enrolling or requesting a place:
-:func:`enrol_with_answers` checks the answers first, then enrols through
-:mod:`lms.enrolment.service` and keeps the answers with the enrolment, all in the caller's
-transaction, so a refused enrolment keeps no answers and an enrolment never lacks a
-required one. Nothing here commits.
+activity. A person answers them when enrolling or requesting a place
+(:mod:`lms.enrolment.with_answers` checks them with :func:`clean_answers` before it enrols
+and keeps them with :func:`save_answers`, in one transaction). This package imports
+nothing of the enrolment feature, so the import graph keeps it out of the features'
+circle (tests/core/test_floors.py). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from lms.audit import record
-from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.intake import queries
 from lms.models import (
@@ -221,21 +220,6 @@ def save_answers(enrolment: Enrolment, answers: Mapping[int, str]) -> None:
     for stale in existing.values():  # left empty this time
         db.session.delete(stale)
     db.session.flush()
-
-
-def enrol_with_answers(
-    activity: Activity, user: User, raw: Mapping[Any, Any], **enrol_options: Any
-) -> tuple[Enrolment, bool]:
-    """Check the answers, enrol ``user`` (:func:`lms.enrolment.service.enrol`), keep them.
-
-    Raises :class:`InvalidAnswersError` before anything is written when an answer is missing,
-    and :class:`lms.enrolment.service.EnrolmentError` as enrolling does.
-    """
-    answers = clean_answers(activity, raw)
-    enrolment, changed = enrolment_service.enrol(activity, user, **enrol_options)
-    if changed:
-        save_answers(enrolment, answers)
-    return enrolment, changed
 
 
 def erase_for_user(user_id: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.enrolment import service as enrolment_service
+from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.models import Enrolment, EnrolmentStatus, IntakeAnswer, IntakeQuestion, Role
@@ -159,7 +160,7 @@ def test_answers_are_in_my_data_and_erasure_removes_them(
     question = intake_service.add_question(
         activity, actor=coordinator, label=MOTIVATION, kind="text", required=True
     )
-    intake_service.enrol_with_answers(activity, person, {question.id: "Persoonlijke reden"})
+    enrol_with_answers(activity, person, {question.id: "Persoonlijke reden"})
     db.session.commit()
 
     exported = privacy.export_user_data(person)
