@@ -272,7 +272,6 @@ def test_dit_was_ik_niet_removes_the_unconfirmed_account(app, client, queued_mai
     register(owner)
     mails = queued_mails("email_verify", to="sara@example.org")
     mine = link_path(mails[-1], "verify")
-    assert mine != path
     assert owner.post(mine, data={"password": GOOD_PASSWORD}).status_code == 302
     user = db.session.scalar(select(User).where(User.email == "sara@example.org"))
     assert user.email_verified_at is not None
