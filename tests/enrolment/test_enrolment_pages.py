@@ -486,3 +486,21 @@ def test_each_kind_of_cancelling_has_its_own_message(
     login(user)
     response = client.post(f"/my/enrolments/{enrolment.id}/cancel", follow_redirects=True)
     assert _flashes(response.get_data(as_text=True)) == [expected]
+
+
+def test_focus_goes_to_the_result_and_a_skip_link_leads_to_the_enrol_box(
+    client, login, create_activity, enrol, participant
+):
+    user = participant()
+    activity = create_activity(capacity=3, title="Buurtwerk")
+    enrolment = enrol(activity, user)
+    login(user)
+    html = client.post(f"/my/enrolments/{enrolment.id}/cancel", follow_redirects=True).get_data(
+        as_text=True
+    )
+    [region] = re.findall(r'<div class="flashes"[^>]*>', html)
+    assert 'tabindex="-1"' in region and "autofocus" in region and 'role="status"' in region
+    activity_html = page(client, activity)
+    skip = re.findall(r'<a class="skip-link" href="([^"]+)">([^<]+)</a>', activity_html)
+    assert ("#inschrijven", "Naar inschrijven") in skip
+    assert 'id="inschrijven"' in activity_html
