@@ -9,8 +9,9 @@ contact's: a confirmation mail of what they did, so they keep a record outside t
 from __future__ import annotations
 
 from lms.enrolment import service as enrolment_service
+from lms.enrolment.service import Outcome
 from lms.mail.outbox import queue_mail
-from lms.models import Enrolment, EnrolmentStatus, User
+from lms.models import Activity, Enrolment, EnrolmentStatus, User
 from lms.urls import absolute_url
 
 
@@ -27,7 +28,24 @@ def cancel_for_colleague(enrolment: Enrolment, *, contact: User) -> Enrolment:
     return result
 
 
-def tell_contact(contact: User, action: str, colleague: User, activity_title: str) -> None:
+def enrol_for_colleague(activity: Activity, colleague: User, *, contact: User) -> Outcome:
+    """Enrol ``colleague`` through :func:`lms.enrolment.service.enrol_on_behalf` (every
+    participant rule binds) and mail the contact a copy when something changed."""
+    outcome = enrolment_service.enrol_on_behalf(activity, colleague, actor=contact)
+    if outcome.changed and colleague.id != contact.id:
+        tell_contact(
+            contact,
+            "enrolled",
+            colleague,
+            activity.title,
+            status=_STATUS_WORDS.get(outcome.enrolment.status, ""),
+        )
+    return outcome
+
+
+def tell_contact(
+    contact: User, action: str, colleague: User, activity_title: str, *, status: str = ""
+) -> None:
     """Queue the contact's copy (``templates/mail/contact_copy.txt``; Dutch, like every
     mail). ``action`` is one of the verbs that template knows."""
     if not contact.is_active:
@@ -41,9 +59,15 @@ def tell_contact(contact: User, action: str, colleague: User, activity_title: st
             "action": action,
             "colleague": colleague.name,
             "activity": activity_title,
+            "status": status,
             "person_url": absolute_url("organisations.person", user_id=colleague.id),
         },
     )
 
 
-_SUBJECTS = {"cancelled": "inschrijving geannuleerd"}
+_SUBJECTS = {"cancelled": "inschrijving geannuleerd", "enrolled": "collega ingeschreven"}
+_STATUS_WORDS = {
+    EnrolmentStatus.CONFIRMED: "ingeschreven",
+    EnrolmentStatus.WAITLISTED: "op de wachtlijst",
+    EnrolmentStatus.PENDING: "aanvraag, SAM beslist",
+}

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.access import forbid_unless, role_required
-from lms.enrolment import rules, service
+from lms.enrolment import rules
 from lms.enrolment.queries import waitlist_positions
 from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
@@ -146,7 +146,9 @@ def enrol() -> Any:
         colleague = db.session.get(User, form.colleague.data)
         activity = next(i.activity for i in activities if i.activity.id == form.activity.data)
         try:
-            enrolment, changed = service.enrol_on_behalf(activity, colleague, actor=current_user)
+            enrolment, changed = employer.enrol_for_colleague(
+                activity, colleague, contact=current_user
+            )
         except EnrolmentError as exc:
             db.session.rollback()
             form.activity.errors = [*form.activity.errors, exc.message]

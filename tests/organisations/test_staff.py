@@ -322,6 +322,11 @@ def test_enrolling_a_colleague(setup, client, login, queued_mails):
     assert enrolment.status == EnrolmentStatus.CONFIRMED  # was cancelled: the row is reused
     assert enrolment.enrolled_by_id == setup.marc.id
     assert [m.to_email for m in queued_mails("enrolment_confirmed")] == [setup.bart.email]
+    (copy,) = queued_mails("contact_copy")  # the contact's own record of what they did
+    assert copy.to_email == setup.marc.email
+    assert "Je hebt Bart Bos ingeschreven voor „Lezing armoede” (status: ingeschreven)." in (
+        " ".join(copy.body_text.split())
+    )
     audit = db.session.scalar(
         select(AuditEntry)
         .where(AuditEntry.action == "enrolment.confirmed")
