@@ -131,7 +131,7 @@ def test_a_stranger_is_not_visible_to_the_contact_until_confirmed(
     assert stranger.id not in request_ids(response)
     assert contact_client.get(f"/organisations/staff/{stranger.id}").status_code == 403
 
-    assert stranger_client.post(link).status_code == 302  # the address is confirmed
+    assert stranger_client.post(link, data={"password": GOOD_PASSWORD}).status_code == 302
     response = contact_client.get("/organisations/staff")
     assert stranger.id not in staff_ids(response)  # still only a request
     assert stranger.id in request_ids(response)
@@ -158,7 +158,7 @@ def test_the_member_price_follows_confirmed_membership_only(
     activity.price_member, activity.price_non_member = Decimal("60"), Decimal("120")
     db.session.commit()
     stranger, (stranger_client, link) = register_stranger(app, gent, queued_mails)
-    stranger_client.post(link)
+    stranger_client.post(link, data={"password": GOOD_PASSWORD})
     db.session.refresh(stranger)
     assert price_for(activity, stranger) == Decimal("120")  # asked, not confirmed
     html = stranger_client.get(f"/activities/{activity.id}")
