@@ -59,6 +59,8 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "SAM Leerplatform <leerplatform@samenlevingsopbouw.be>"
     )
+    #: Who hears when a trainer changes a session (empty: every active coordinator).
+    MAIL_COORDINATOR_ADDRESS = os.environ.get("MAIL_COORDINATOR_ADDRESS", "")
     #: Mail worker: attempts before a mail is marked failed, and the first backoff.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
