@@ -11,7 +11,6 @@ from itsdangerous import URLSafeTimedSerializer
 
 from lms.accounts import passwords
 from lms.accounts.passwords import common_passwords, password_problems
-from lms.mail import outbox
 
 TOO_COMMON = "te bekend"
 
@@ -99,13 +98,8 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(
 ):
     create_user(email="an@example.org")
     work: list[str] = []
-    real_render = outbox.render_template
+    # Mail is rendered by the worker, never in the request: signing is the work that shows.
     real_dumps = URLSafeTimedSerializer.dumps
-    monkeypatch.setattr(
-        outbox,
-        "render_template",
-        lambda *a, **k: work.append(f"render {a[0]}") or real_render(*a, **k),
-    )
     monkeypatch.setattr(
         URLSafeTimedSerializer,
         "dumps",
@@ -125,9 +119,9 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(
     unknown, unknown_work = answer("niemand@example.org")
     assert known == unknown
     assert "Als er een account bestaat met dit e-mailadres" in known[2]
-    # The same work: a signed token, the same mail templates rendered.
+    # The same work: the same signed tokens (nothing is rendered in the request).
     assert known_work == unknown_work
-    assert "sign" in known_work and "render mail/password_reset.txt" in known_work
+    assert "sign" in known_work
     # …but only the real account gets the mail.
     assert [m.to_email for m in queued_mails("password_reset")] == ["an@example.org"]
 
