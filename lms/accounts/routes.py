@@ -239,19 +239,13 @@ def accept_invitation(token: str) -> Any:
     user = service.user_for_invitation_token(token)
     if user is None:
         return render_template("accounts/invitation_invalid.html"), 400
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.accept_invitation(user, form.password.data)
-        except service.AccountError as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Je wachtwoord is ingesteld. Welkom op het SAM Leerplatform!"), "success")
-            return redirect(url_for("core.index"))
-    return render_template("accounts/invitation.html", form=form, person=user)
+    return _choose_password(
+        user,
+        service.accept_invitation,
+        _("Je wachtwoord is ingesteld. Welkom op het SAM Leerplatform!"),
+        "accounts/invitation.html",
+        person=user,
+    )
 
 
 @bp.route("/email", methods=["GET", "POST"])
@@ -302,19 +296,27 @@ def reset_password(token: str) -> Any:
     user = service.user_for_reset_token(token)
     if user is None:
         return render_template("accounts/reset_invalid.html"), 400
+    return _choose_password(
+        user, service.reset_password, _("Je nieuwe wachtwoord is ingesteld."), "accounts/reset.html"
+    )
+
+
+def _choose_password(user: Any, apply: Any, done: str, template: str, **context: Any) -> Any:
+    """The form behind a mailed link where a person chooses a password (reset or
+    invitation): ``apply`` keeps it through the service, then the person is signed in."""
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            service.reset_password(user, form.password.data)
+            apply(user, form.password.data)
         except service.AccountError as exc:
             db.session.rollback()
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
             login_user(user)
-            flash(_("Je nieuwe wachtwoord is ingesteld."), "success")
+            flash(done, "success")
             return redirect(url_for("core.index"))
-    return render_template("accounts/reset.html", form=form)
+    return render_template(template, form=form, **context)
 
 
 @bp.route("/", methods=["GET", "POST"])
