@@ -11,8 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.admin import bulk_mail
-from lms.admin.enrolments import enrolment_lists, load_enrolment, pending_everywhere
+from lms.accounts.queries import candidates
 from lms.admin.forms import (
     BulkMailForm,
     CancelEnrolmentForm,
@@ -21,12 +20,13 @@ from lms.admin.forms import (
     RejectForm,
 )
 from lms.admin.routes import activity_or_404, back_to, bp
-from lms.admin.users import candidates
 from lms.enrolment import service
+from lms.enrolment.lists import enrolment_lists, load_enrolment, pending_everywhere
 from lms.enrolment.queries import seat_summary
 from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
+from lms.mail import bulk as bulk_mail
 from lms.models import Enrolment, EnrolmentStatus, User, utcnow
 from lms.web_errors import flash_refusal
 

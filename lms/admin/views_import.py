@@ -32,9 +32,9 @@ from flask_login import current_user
 
 from lms.accounts import import_jobs
 from lms.accounts.import_plan import Action, plan_import
+from lms.accounts.upload import UploadError, read_upload
 from lms.admin.forms import ImportForm
 from lms.admin.routes import bp
-from lms.admin.user_import import UploadError, read_upload
 from lms.extensions import db
 from lms.models import ImportJob, ImportJobStatus
 

@@ -8,10 +8,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.admin import audit_log, mail_queue
 from lms.admin.forms import ConfirmForm
 from lms.admin.routes import back_to, bp
+from lms.audit import queries as audit_log
 from lms.extensions import db
+from lms.mail import queue as mail_queue
 from lms.mail.rendering import RenderedMail, render_outbox_mail
 from lms.models import MAX_ID, MailStatus, OutboxMail
 from lms.web_errors import flash_refusal

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms import confirmation
+from lms.accounts.queries import organisations
+from lms.activities import offer
 from lms.activities import service as activities
+from lms.activities.copy_edition import copy_activity, source_first_start
 from lms.activities.service import ActivityError
-from lms.admin import offer
-from lms.admin.copy_edition import copy_activity, source_first_start
 from lms.admin.forms import (
     ActivityForm,
     CancelActivityForm,
@@ -26,7 +27,6 @@ from lms.admin.forms import (
     TrainersForm,
 )
 from lms.admin.routes import activity_or_404, bp
-from lms.admin.users import organisations
 from lms.catalog.queries import all_themes
 from lms.enrolment import rules
 from lms.enrolment.queries import seat_summaries, seat_summary

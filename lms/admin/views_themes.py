@@ -1,6 +1,6 @@
 """The themes of the offer: the list with the number of activities, adding one, renaming
 one. Rules (name unique whatever the case, slug fixed once added, a rename refreshes the
-calendar feeds of the activities concerned): :mod:`lms.admin.themes`."""
+calendar feeds of the activities concerned): :mod:`lms.activities.themes`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from lms.admin import themes as theme_service
+from lms.activities import themes as theme_service
+from lms.activities.themes import ThemeError
 from lms.admin.forms import ThemeForm
 from lms.admin.routes import bp
-from lms.admin.themes import ThemeError
 from lms.extensions import db
 from lms.models import Theme, activity_themes
 from lms.web_errors import flash_refusal

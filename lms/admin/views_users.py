@@ -12,9 +12,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from lms.accounts import queries as users
 from lms.accounts import service as accounts
 from lms.accounts.service import AccountError, NewUser
-from lms.admin import users
 from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
 from lms.admin.routes import bp
 from lms.extensions import db

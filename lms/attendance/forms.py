@@ -238,7 +238,7 @@ class CheckinConfirmForm(FlaskForm):
 
 class GroupMailForm(FlaskForm):
     """A trainer's mail to the confirmed participants of their activity (through the
-    outbox, see :mod:`lms.admin.bulk_mail`): first a preview, then send."""
+    outbox, see :mod:`lms.mail.bulk`): first a preview, then send."""
 
     subject = StringField(
         _l("Onderwerp"),

@@ -262,8 +262,8 @@ def export_csv(activity_id: int) -> Any:
 def group_mail(activity_id: int) -> Any:
     """The activity's trainers (and coordinators) mail its confirmed participants: a
     preview first, then one mail per person through the outbox, audited
-    (:func:`lms.admin.bulk_mail.send`; a subject with a line break is refused there)."""
-    from lms.admin import bulk_mail
+    (:func:`lms.mail.bulk.send`; a subject with a line break is refused there)."""
+    from lms.mail import bulk as bulk_mail
     from lms.models import EnrolmentStatus
 
     activity = managed_activity(activity_id)

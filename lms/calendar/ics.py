@@ -244,7 +244,7 @@ def activity_url(activity_id: int) -> str:
     """The absolute link to an activity's page (catalogue), for DESCRIPTION and URL."""
     from lms.urls import absolute_url
 
-    return absolute_url("catalog.activity", activity_id=activity_id)
+    return absolute_url("enrolment.activity", activity_id=activity_id)
 
 
 def session_event(

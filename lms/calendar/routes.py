@@ -187,7 +187,7 @@ def subscription() -> Any:
 def activity_href(activity_id: int) -> str:
     """The activity's page (the catalogue's endpoint once it exists; its contract path)."""
     try:
-        return url_for("catalog.activity", activity_id=activity_id)
+        return url_for("enrolment.activity", activity_id=activity_id)
     except BuildError:
         return f"/activities/{activity_id}"
 

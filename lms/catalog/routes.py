@@ -1,7 +1,6 @@
 """Routes of the catalog feature: the public catalogue of the offer.
 
-The activity page itself (``catalog.activity``) lives in :mod:`lms.catalog.activity_page`,
-imported at the bottom so it registers on the same blueprint.
+The page of one activity (``enrolment.activity``) belongs to the enrolment feature.
 """
 
 from __future__ import annotations
@@ -244,6 +243,3 @@ def _active_filters(filters: Any, args: dict[str, str], themes: list[Any]) -> li
             {"name": name, "label": labels[name](), "url": url_for("catalog.index", **rest)}
         )
     return active
-
-
-from lms.catalog import activity_page  # noqa: E402,F401

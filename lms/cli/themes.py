@@ -1,7 +1,7 @@
 """``lms theme list|add|rename``: the themes activities are filed under.
 
 Themes are few and change rarely (a new focus of SAM's work). Coordinators keep them on
-``/admin/themes`` too; both use the rules of :mod:`lms.admin.themes` (a rename keeps the
+``/admin/themes`` too; both use the rules of :mod:`lms.activities.themes` (a rename keeps the
 slug and marks the activities of the theme as changed, so that the calendar feeds rebuild).
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import click
 
-from lms.admin import themes
-from lms.admin.themes import ThemeError
+from lms.activities import themes
+from lms.activities.themes import ThemeError
 from lms.cli import fail, lms_group
 from lms.extensions import db
 

@@ -1,8 +1,9 @@
 """Enrolment pages: enrol, cancel (with a confirmation step), Mijn inschrijvingen, offers.
 
 Thin: a form in, :mod:`lms.enrolment.service` decides, one commit (or a rollback and the
-service's Dutch message as a flash). The activity page itself is ``catalog.activity``
-(:mod:`lms.catalog.activity_page`).
+service's Dutch message as a flash). The activity page (``GET /activities/<id>``,
+:func:`activity`) is the enrolment feature's too: its heart is the one button whose label
+follows the person's state.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from flask_login import current_user, login_required
 
 from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
-from lms.enrolment import billing, queries, service
+from lms.activities.queries import activity_with_sessions
+from lms.enrolment import billing, queries, rules, service
 from lms.enrolment.cancel_messages import cancelled_message
 from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
 from lms.enrolment.pricing import pays_member_price, price_for
@@ -50,7 +52,7 @@ def _own_enrolment(enrolment_id: int) -> Enrolment:
 
 
 def _back_to(activity_id: int) -> Any:
-    return redirect(url_for("catalog.activity", activity_id=activity_id) + "#inschrijven")
+    return redirect(url_for("enrolment.activity", activity_id=activity_id) + "#inschrijven")
 
 
 def outcome_message(enrolment: Enrolment, changed: bool, *, for_self: bool = True) -> str:
@@ -185,6 +187,59 @@ def colleagues_of(user: User) -> list[User]:
     from lms.organisations.queries import colleagues
 
     return [colleague for colleague in colleagues(user) if colleague.id != user.id]
+
+
+@bp.get("/activities/<int:activity_id>")
+def activity(activity_id: int) -> Any:
+    """The activity page: what, when, where, the places left and the one button whose
+    label follows the person's state (:func:`lms.enrolment.queries.action_state`)."""
+    now = utcnow()
+    item = activity_with_sessions(activity_id)
+    if item is None:
+        abort(404)
+    if item.status == ActivityStatus.DRAFT and not can_manage_activity(current_user, item):
+        abort(404)
+    summary = queries.seat_summary(item)
+    state = queries.action_state(item, current_user, summary, now)
+    colleague_form = None
+    if (
+        current_user.is_authenticated
+        and current_user.has_role(Role.ORGANISATION_CONTACT)
+        and item.status == ActivityStatus.PUBLISHED
+        and item.parent_id is None
+        and rules.window_refusal(item, now) is None
+    ):
+        colleagues = colleagues_of(current_user)
+        if colleagues:
+            colleague_form = ColleagueForm(colleagues)
+    modules = []
+    if item.is_programme:
+        modules = [m for m in item.modules if m.status != ActivityStatus.DRAFT]
+    return render_template(
+        "enrolment/activity.html",
+        activity=item,
+        summary=summary,
+        state=state,
+        # A form (and so a CSRF token and a session) only for someone signed in: a visitor
+        # gets a link to the login page instead of a button (templates/enrolment/_action.html).
+        form=ActionForm() if current_user.is_authenticated else None,
+        colleague_form=colleague_form,
+        modules=modules,
+        trainers=_trainers(item, modules),
+        now=now,
+        first_start=rules.first_start(item),
+        last_end=rules.last_end(item),
+        can_manage=can_manage_activity(current_user, item),
+        your_price=price_for(item, current_user) if current_user.is_authenticated else None,
+    )
+
+
+def _trainers(activity: Activity, modules: list[Activity]) -> list[Any]:
+    seen: dict[int, Any] = {t.id: t for t in activity.trainers}
+    for module in modules:
+        for trainer in module.trainers:
+            seen.setdefault(trainer.id, trainer)
+    return sorted(seen.values(), key=lambda t: t.name)
 
 
 @bp.post("/activities/<int:activity_id>/enrol-colleague")

@@ -904,7 +904,7 @@ def mail_sessions(activity: Activity) -> list[tuple[str, Any]]:
 
 def _links(activity: Activity) -> dict[str, str]:
     return {
-        "activity_url": absolute_url("catalog.activity", activity_id=activity.id),
+        "activity_url": absolute_url("enrolment.activity", activity_id=activity.id),
         "mine_url": absolute_url("enrolment.mine"),
     }
 

@@ -42,7 +42,7 @@ def _activity_or_404(activity_id: int) -> Activity:
 
 
 def _back_to(activity_id: int) -> Any:
-    return redirect(url_for("catalog.activity", activity_id=activity_id) + "#inschrijven")
+    return redirect(url_for("enrolment.activity", activity_id=activity_id) + "#inschrijven")
 
 
 @bp.route("/activities/<int:activity_id>/intake", methods=["GET", "POST"])

@@ -71,7 +71,7 @@ def activity(activity_id: int) -> Any:
     """Subscribe (or, with ``stop``, unsubscribe) to the activity's next edition. GET
     (after logging in from the button) goes back to the activity page."""
     item = _activity_or_404(activity_id)
-    back = redirect(url_for("catalog.activity", activity_id=item.id) + "#op-de-hoogte", code=303)
+    back = redirect(url_for("enrolment.activity", activity_id=item.id) + "#op-de-hoogte", code=303)
     if request.method == "GET":
         return back
     if not InterestForm().validate_on_submit():

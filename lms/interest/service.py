@@ -4,7 +4,7 @@
 A signed-in person puts themselves on the list of an activity (to hear of its next
 edition) or of a theme. When an activity is published (:func:`activity_published`, called
 by :mod:`lms.activities.service` in the publishing transaction), everyone on the list of an
-earlier edition it was copied from (:mod:`lms.admin.copy_edition`) or of one of its themes
+earlier edition it was copied from (:mod:`lms.activities.copy_edition`) or of one of its themes
 gets one mail — one per person per published activity, whatever the number of lists they
 are on: the outbox's dedup key ``interest:<activity>:<user>`` makes it once, ever, even if
 the activity is unpublished and published again. Stopping deletes the row, so someone who
@@ -129,7 +129,7 @@ def activity_published(activity: Activity) -> int:
                 "title": activity.title,
                 "summary": activity.summary or "",
                 "first_start": activity.first_start,
-                "activity_url": absolute_url("catalog.activity", activity_id=activity.id),
+                "activity_url": absolute_url("enrolment.activity", activity_id=activity.id),
                 "first_name": user.first_name,
                 "list_kind": kind,
                 "list_name": list_name,

@@ -36,7 +36,7 @@ from lms.mail.addresses import WireAddress, wire_address
 from lms.mail.rendering import RenderedMail
 from lms.models import OutboxMail, utcnow
 
-#: The kind queued by the coordinators' bulk mail (lms/admin/bulk_mail.py): written by a
+#: The kind queued by the coordinators' bulk mail (lms/mail/bulk.py): written by a
 #: person to the participants of an activity, so it carries List-Unsubscribe rather than
 #: Auto-Submitted.
 BULK_KINDS = frozenset({"activity_message"})

@@ -517,7 +517,7 @@ def _coordinator_addresses() -> list[User | tuple[str, str]]:
 def mail_links(activity: Activity) -> dict[str, str]:
     """Absolute links the mails show."""
     return {
-        "activity": absolute_url("catalog.activity", activity_id=activity.id),
+        "activity": absolute_url("enrolment.activity", activity_id=activity.id),
         "enrolments": absolute_url("enrolment.mine"),
         "attendance": absolute_url("attendance.my_attendance", activity_id=activity.id),
     }

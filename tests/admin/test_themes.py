@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.admin import themes as theme_service
-from lms.admin.themes import ThemeError
+from lms.activities import themes as theme_service
+from lms.activities.themes import ThemeError
 from lms.extensions import db
 from lms.models import Activity, AuditEntry, Role, Theme, utcnow
 

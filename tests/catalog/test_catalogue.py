@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from flask import url_for
 
-from lms.catalog.queries import fold_text
 from lms.extensions import db
+from lms.text_search import fold_text
 from lms.timeutil import brussels
 from tests.catalog.helpers import card_of, card_titles, in_days, span, text_of
 
@@ -176,7 +176,7 @@ def test_cards_link_to_the_activity_page(app, client, create_activity):
     activity = create_activity(title="Met link")
     card = card_of(get_html(client), "Met link")
     with app.test_request_context():
-        assert f'href="{url_for("catalog.activity", activity_id=activity.id)}"' in card
+        assert f'href="{url_for("enrolment.activity", activity_id=activity.id)}"' in card
 
 
 # --- Order and what is over ------------------------------------------------------------

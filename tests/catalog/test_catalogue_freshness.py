@@ -155,7 +155,7 @@ def test_a_title_edited_shows(visit, create_activity):
 
 
 def test_a_theme_renamed_shows(visit, create_activity):
-    from lms.admin.themes import rename_theme
+    from lms.activities.themes import rename_theme
 
     theme = Theme(name="Wonen", slug="wonen")
     db.session.add(theme)

@@ -217,12 +217,6 @@ def cycle_edges(imports: list[Import]) -> set[tuple[str, str]]:
 ALLOWED_UPWARD: set[tuple[str, str]] = {
     # Access checks read the logged-in user instead of taking it as an argument.
     ("lms.access", "flask_login.current_user"),
-    # The activity page lives in the catalogue's web module but is built from the
-    # enrolment feature's routes and forms (it belongs to the enrolment feature).
-    ("lms.catalog.activity_page", "flask_login.current_user"),
-    ("lms.catalog.activity_page", "lms.catalog.routes"),
-    ("lms.catalog.activity_page", "lms.enrolment.forms"),
-    ("lms.catalog.activity_page", "lms.enrolment.routes"),
     # lms.i18n resolves the locale from the request; the models import its N_ marker,
     # so the schema reaches Flask's request through it (every lms.models module may, see
     # allowed_upward, until N_ moves to a module of its own).
@@ -238,32 +232,11 @@ ALLOWED_CYCLE_EDGES: set[tuple[str, str]] = {
     ("lms.accounts", "lms.organisations"),  # accounts.forms->organisations.membership (+3)
     ("lms.activities", "lms.enrolment"),  # activities.service->enrolment.queries (+2)
     ("lms.activities", "lms.schedule"),  # activities.service->schedule.service
-    ("lms.admin", "lms.accounts"),  # admin.views_import->accounts.import_jobs (+3)
-    ("lms.admin", "lms.activities"),  # admin.copy_edition->activities.service (+5)
-    ("lms.admin", "lms.attendance"),  # admin.dashboard->attendance.todo
-    ("lms.admin", "lms.catalog"),  # admin.audit_log->catalog.queries (+3)
-    ("lms.admin", "lms.certificates"),  # admin.dashboard->certificates.overview
-    ("lms.admin", "lms.enrolment"),  # admin.dashboard->enrolment.queries (+10)
-    ("lms.admin", "lms.policy"),  # admin.views_enrolments->policy.service
-    ("lms.admin", "lms.schedule"),  # admin.copy_edition->schedule.service (+1)
-    ("lms.api", "lms.accounts"),  # api.auth->accounts.tokens (+2)
-    ("lms.api", "lms.activities"),  # api.activity_admin->activities.service (+1)
-    ("lms.api", "lms.attendance"),  # api.attendance->attendance.queries (+2)
-    ("lms.api", "lms.certificates"),  # api.certificates->certificates.service
-    ("lms.api", "lms.enrolment"),  # api.activities->enrolment.queries (+6)
-    ("lms.api", "lms.policy"),  # api.progress->policy.evaluation (+1)
-    ("lms.api", "lms.schedule"),  # api.activity_admin->schedule.service
-    # Trainers mail their group through the coordinators' bulk mail (which belongs to the
-    # mail feature): this import draws lms.admin, and with it lms.catalog, into the circle.
-    ("lms.attendance", "lms.admin"),  # attendance.routes->admin.bulk_mail
     ("lms.attendance", "lms.enrolment"),  # attendance.demo->enrolment.service (+1)
     ("lms.attendance", "lms.policy"),  # attendance.queries->policy.evaluation (+3)
-    ("lms.catalog", "lms.activities"),  # catalog.activity_page->activities.queries
-    ("lms.catalog", "lms.enrolment"),  # catalog.activity_page->enrolment.forms (+5)
-    ("lms.catalog", "lms.web"),  # catalog.page_cache->web (+1)
-    ("lms.certificates", "lms.api"),  # certificates.routes->api.serializers
     ("lms.certificates", "lms.policy"),  # certificates.overview->policy.evaluation (+13)
     ("lms.certificates", "lms.web"),  # certificates.routes->web
+    ("lms.enrolment", "lms.activities"),  # enrolment.routes->activities.queries (activity page)
     ("lms.enrolment", "lms.organisations"),  # enrolment.routes->organisations.queries
     ("lms.organisations", "lms.certificates"),  # organisations.queries->certificates.record (+1)
     ("lms.organisations", "lms.enrolment"),  # organisations.queries->enrolment.queries (+6)
@@ -279,12 +252,6 @@ ALLOWED_CYCLE_EDGES: set[tuple[str, str]] = {
     ("lms.schedule", "lms.attendance"),  # schedule.reminders->attendance.queries (+1)
     ("lms.schedule", "lms.enrolment"),  # schedule.service->enrolment.queries
     ("lms.web", "lms.accounts"),  # web->accounts.tokens (+1)
-    # Intake questions: the enrolment page and API ask lms.intake whether an activity has
-    # questions, and lms.intake enrols through lms.enrolment (its views import enrolment's).
-    ("lms.admin", "lms.intake"),  # admin.copy_edition->intake.service
-    ("lms.api", "lms.intake"),  # api.enrolments->intake.queries (+2)
-    ("lms.enrolment", "lms.intake"),  # enrolment.routes->intake.queries
-    ("lms.intake", "lms.enrolment"),  # intake.routes->enrolment.pricing (+3)
 }
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lms.activities import service as activities
-from lms.admin.copy_edition import copy_activity
+from lms.activities.copy_edition import copy_activity
 from lms.extensions import db
 from lms.interest import service as interest_service
 from lms.models import ActivityStatus, Interest, Role, utcnow

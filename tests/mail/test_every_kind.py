@@ -28,11 +28,11 @@ import pytest
 from sqlalchemy import select
 
 from lms.accounts.service import request_password_reset
-from lms.admin import bulk_mail
 from lms.attendance.todo import queue_trainer_reminders
 from lms.certificates import service as certificates
 from lms.enrolment import service as enrolment
 from lms.extensions import db
+from lms.mail import bulk as bulk_mail
 from lms.mail.outbox import queue_mail
 from lms.mail.worker import send_due
 from lms.models import (

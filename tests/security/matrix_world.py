@@ -44,7 +44,7 @@ from werkzeug.security import generate_password_hash
 from lms.accounts import service as accounts
 from lms.accounts.tokens import create_api_token
 from lms.activities import service as activities
-from lms.admin import themes
+from lms.activities import themes
 from lms.attendance import service as attendance
 from lms.attendance.service import Mark
 from lms.calendar.tokens import ensure_feed_token

@@ -233,7 +233,7 @@ MATRIX: list[Route] = [
     # --- Catalogue ---------------- ANON  P     Q     T     U     K     L     C     D
     row("GET", "catalog.index", "/activities",
                                     "200   200   200   200   200   200   200   200   200"),
-    rows("GET", "catalog.activity",
+    rows("GET", "enrolment.activity",
          ("/activities/{A}",
                                     "200   200   200   200   200   200   200   200   200"),
          ("/activities/{H}",  # a draft: its trainer and coordinators only

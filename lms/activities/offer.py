@@ -8,26 +8,26 @@ number of activities. Dates of a programme are those of its modules' sessions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.catalog.queries import contains_folded, search_words
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
 from lms.models import (
     Activity,
     ActivityKind,
-    ActivitySession,
     ActivityStatus,
     Role,
-    SessionStatus,
     User,
     UserRole,
+    activity_trainers,
 )
+from lms.models.activity_dates import activity_dates
 from lms.pagination import Page, paginate
+from lms.text_search import contains_folded, search_words
 
 PERIODS = ("upcoming", "past", "all")
 
@@ -82,38 +82,8 @@ class OfferRow:
     sessions: int
 
 
-def session_dates():  # type: ignore[no-untyped-def]
-    """Subquery: per activity (a programme through its modules too) the first start, the last
-    end and the number of its scheduled sessions."""
-    own = select(
-        ActivitySession.activity_id.label("owner"),
-        ActivitySession.starts_at.label("starts_at"),
-        ActivitySession.ends_at.label("ends_at"),
-    ).where(ActivitySession.status == SessionStatus.SCHEDULED)
-    via_module = (
-        select(
-            Activity.parent_id.label("owner"),
-            ActivitySession.starts_at.label("starts_at"),
-            ActivitySession.ends_at.label("ends_at"),
-        )
-        .join(Activity, Activity.id == ActivitySession.activity_id)
-        .where(ActivitySession.status == SessionStatus.SCHEDULED, Activity.parent_id.is_not(None))
-    )
-    sessions = union_all(own, via_module).subquery("owned_sessions")
-    return (
-        select(
-            sessions.c.owner,
-            func.min(sessions.c.starts_at).label("first_start"),
-            func.max(sessions.c.ends_at).label("last_end"),
-            func.count().label("sessions"),
-        )
-        .group_by(sessions.c.owner)
-        .subquery("activity_dates")
-    )
-
-
 def list_activities(filters: OfferFilters, *, now: datetime, per_page: int = 50) -> Page[OfferRow]:
-    dates = session_dates()
+    dates = activity_dates()
     query = select(Activity, dates.c.first_start, dates.c.last_end, dates.c.sessions).outerjoin(
         dates, dates.c.owner == Activity.id
     )
@@ -179,3 +149,56 @@ def trainers() -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+# --- For the dashboard -----------------------------------------------------------------
+
+#: "Starting soon": the first session within this many days.
+SOON = timedelta(days=21)
+
+
+@dataclass(frozen=True)
+class StartingSoon:
+    activity: Activity
+    first_start: datetime
+
+
+def starting_soon_without_trainer(now: datetime, limit: int) -> list[StartingSoon]:
+    """Published activities whose first session is near and that nobody runs (a module
+    counts as run when its programme has a trainer)."""
+    dates = activity_dates()
+    no_own = ~exists().where(activity_trainers.c.activity_id == Activity.id)
+    no_parents = ~exists().where(activity_trainers.c.activity_id == Activity.parent_id)
+    rows = db.session.execute(
+        select(Activity, dates.c.first_start)
+        .join(dates, dates.c.owner == Activity.id)
+        .where(
+            Activity.status == ActivityStatus.PUBLISHED,
+            dates.c.first_start > now,
+            dates.c.first_start <= now + SOON,
+            no_own,
+            no_parents,
+            Activity.kind != ActivityKind.PROGRAMME,
+        )
+        .order_by(dates.c.first_start, Activity.id)
+        .limit(limit)
+    ).all()
+    return [StartingSoon(activity, first) for activity, first in rows]
+
+
+def offer_counts(now: datetime) -> tuple[int, int]:
+    """(published activities not over yet, drafts)."""
+    dates = activity_dates()
+    published = db.session.scalar(
+        select(func.count(Activity.id))
+        .outerjoin(dates, dates.c.owner == Activity.id)
+        .where(
+            Activity.status == ActivityStatus.PUBLISHED,
+            Activity.parent_id.is_(None),
+            (dates.c.last_end.is_(None)) | (dates.c.last_end >= now),
+        )
+    )
+    drafts = db.session.scalar(
+        select(func.count(Activity.id)).where(Activity.status == ActivityStatus.DRAFT)
+    )
+    return int(published or 0), int(drafts or 0)

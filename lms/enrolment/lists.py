@@ -9,12 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.enrolment.queries import EnrolmentRow, waitlist_positions
+from lms.enrolment.queries import EnrolmentRow, SeatSummary, seat_summaries, waitlist_positions
 from lms.extensions import db
-from lms.models import MAX_ID, Activity, Enrolment, EnrolmentEvent, EnrolmentStatus, User
+from lms.models import (
+    MAX_ID,
+    Activity,
+    ActivityStatus,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    User,
+)
+from lms.models.activity_dates import activity_dates
 
 
 @dataclass
@@ -90,3 +99,78 @@ def pending_everywhere(limit: int = 200) -> list[Enrolment]:
             .limit(limit)
         )
     )
+
+
+# --- For the dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingRequests:
+    activity: Activity
+    count: int
+    oldest: datetime
+
+
+@dataclass(frozen=True)
+class FreeSeats:
+    activity: Activity
+    seats: SeatSummary
+
+
+def pending_requests(limit: int) -> tuple[list[PendingRequests], int]:
+    """Activities with requests waiting for approval, oldest request first."""
+    rows = db.session.execute(
+        select(Enrolment.activity_id, func.count(Enrolment.id), func.min(Enrolment.created_at))
+        .where(Enrolment.status == EnrolmentStatus.PENDING)
+        .group_by(Enrolment.activity_id)
+        .order_by(func.min(Enrolment.created_at))
+    ).all()
+    total = sum(int(count) for _id, count, _oldest in rows)
+    ids = [activity_id for activity_id, _count, _oldest in rows[:limit]]
+    activities = _activities(ids)
+    return (
+        [
+            PendingRequests(activities[activity_id], int(count), oldest)
+            for activity_id, count, oldest in rows[:limit]
+            if activity_id in activities
+        ],
+        total,
+    )
+
+
+def free_seats_while_waiting(now: datetime, limit: int) -> list[FreeSeats]:
+    """Published activities not over yet with a free seat while people wait without an
+    offer (e.g. an offer could not be made any more): a coordinator can move someone up."""
+    dates = activity_dates()
+    ids = db.session.scalars(
+        select(Enrolment.activity_id)
+        .join(Activity, Activity.id == Enrolment.activity_id)
+        .outerjoin(dates, dates.c.owner == Activity.id)
+        .where(
+            Enrolment.status == EnrolmentStatus.WAITLISTED,
+            Enrolment.offer_expires_at.is_(None),
+            Activity.status == ActivityStatus.PUBLISHED,
+            (dates.c.last_end.is_(None)) | (dates.c.last_end > now),
+        )
+        .distinct()
+    ).all()
+    activities = _activities(list(ids))
+    summaries = seat_summaries(activities.values())
+    result = [
+        FreeSeats(activity, summaries[activity.id])
+        for activity in activities.values()
+        if summaries[activity.id].seats_left is None or summaries[activity.id].seats_left > 0
+    ]
+    result.sort(key=lambda item: item.activity.title.lower())
+    return result[:limit]
+
+
+def _activities(ids: list[int]) -> dict[int, Activity]:
+    if not ids:
+        return {}
+    return {
+        a.id: a
+        for a in db.session.scalars(
+            select(Activity).where(Activity.id.in_(ids)).options(joinedload(Activity.parent))
+        )
+    }

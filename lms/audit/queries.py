@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from lms.catalog.queries import contains_folded, search_words
 from lms.extensions import db
 from lms.models import MAX_ID, Activity, AuditEntry, User
 from lms.pagination import Page, page_number, paginate
+from lms.text_search import contains_folded, search_words
 from lms.timeutil import local_day_bounds
 
 #: Groups of actions for the filter (a prefix and its Dutch name).

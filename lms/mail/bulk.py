@@ -79,7 +79,7 @@ def recipients(activity: Activity, statuses: Iterable[EnrolmentStatus]) -> list[
 
 def _context(activity: Activity, recipient: Recipient, body: str, sender: User | None) -> dict:
     try:
-        activity_url = absolute_url("catalog.activity", activity_id=activity.id)
+        activity_url = absolute_url("enrolment.activity", activity_id=activity.id)
     except Exception:
         activity_url = None
     return {
