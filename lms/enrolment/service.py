@@ -38,6 +38,7 @@ from lms.enrolment import billing, queries, rules
 from lms.enrolment.rules import _
 from lms.errors import RuleError
 from lms.extensions import db
+from lms.intake import queries as intake_queries
 from lms.mail.outbox import queue_mail
 from lms.models import (
     STATUS_LABELS,
@@ -158,6 +159,7 @@ def enrol_on_behalf(
         refusal = rules.colleague_refusal(actor, user)
         if refusal is not None:
             raise EnrolmentError(refusal, "forbidden")
+        _refuse_unanswered_intake(activity)
         notify = True
     return _enrol(
         activity,
@@ -167,6 +169,21 @@ def enrol_on_behalf(
         now=now or utcnow(),
         notify=notify,
     )
+
+
+def _refuse_unanswered_intake(activity: Activity) -> None:
+    """A contact cannot answer a colleague's intake questions for them: an activity with a
+    required question is enrolled in by the person themselves (``lms/enrolment/
+    with_answers.py``), so no path skips a required answer."""
+    if intake_queries.has_required_questions(activity.id):
+        raise EnrolmentError(
+            _(
+                "„%(title)s” stelt verplichte vragen vooraf. Je collega schrijft zich daarom "
+                "zelf in en beantwoordt ze.",
+                title=activity.title,
+            ),
+            "not_allowed",
+        )
 
 
 def _enrol(
