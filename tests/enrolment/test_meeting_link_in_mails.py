@@ -33,7 +33,9 @@ def test_the_seat_offer_mail_does_not_show_the_meeting_link_until_the_seat_is_ta
     service.accept_offer(enrolment, actor=bart)
     db.session.commit()
     (confirmed,) = [
-        m for m in queued_mails(to="bart@example.org") if m.kind.startswith("enrolment_")
+        m
+        for m in queued_mails(to="bart@example.org")
+        if m.kind.startswith("enrolment_")
         and m.kind not in ("enrolment_waitlisted", "enrolment_offered")
     ]
     assert f"Online: {LINK}" in confirmed.body_text
