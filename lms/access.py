@@ -1,4 +1,5 @@
-"""Who may see what: role checks for views, used by every blueprint.
+"""Who may see what: checks on a user given as an argument (the web floor passes the
+logged-in user; the view decorators are in :mod:`lms.web_access`).
 
 Object-level checks (is this trainer one of this activity's trainers?) live next to the
 feature, but always end in :func:`forbid_unless`, so a refusal looks the same everywhere.
@@ -6,35 +7,16 @@ feature, but always end in :func:`forbid_unless`, so a refusal looks the same ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import abort
-from flask_login import current_user, login_required
 
 from lms.models import Role
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-
-def role_required(*roles: Role) -> Callable[[F], F]:
-    """The view needs a logged-in user holding at least one of ``roles`` (else 403)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
-
-
-coordinator_required = role_required(Role.COORDINATOR)
+def has_role(user: Any, *roles: Role) -> bool:
+    """The user is logged in and holds at least one of ``roles``."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(*roles))
 
 
 def forbid_unless(allowed: bool) -> None:

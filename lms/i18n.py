@@ -15,18 +15,10 @@ from config import BASE_DIR
 LANGUAGE_COOKIE = "lang"
 
 
-def N_(message: str) -> str:  # noqa: N802 (the customary name of this gettext marker)
-    """Marks a Dutch label for extraction (``pybabel extract -k N_``) and returns it as is.
-
-    Labels of statuses, kinds and roles are defined when the models are imported, outside
-    any request; they are translated where they are shown (``_(activity.kind.label)``).
-    """
-    return message
-
-
 def lazy_capitalized(label: str) -> LazyString:
-    """A :func:`N_` label, translated and capitalised when it is shown: for choices of
-    forms declared at import time (``SelectChoice(kind.value, lazy_capitalized(...))``)."""
+    """A label marked with :func:`lms.models.markers.N_`, translated and capitalised when
+    it is shown: for choices of forms declared at import time
+    (``SelectChoice(kind.value, lazy_capitalized(...))``)."""
     return LazyString(lambda: gettext(label).capitalize())
 
 

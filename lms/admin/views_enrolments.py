@@ -22,8 +22,8 @@ from lms.admin.forms import (
 from lms.admin.routes import activity_or_404, back_to, bp
 from lms.enrolment import service
 from lms.enrolment.lists import enrolment_lists, load_enrolment, pending_everywhere
+from lms.enrolment.messages import outcome_message
 from lms.enrolment.queries import seat_summary
-from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.mail import bulk as bulk_mail

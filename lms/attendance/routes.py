@@ -27,7 +27,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms.access import can_manage_activity, forbid_unless, role_required
+from lms.access import can_manage_activity, forbid_unless
 from lms.attendance import checkin, queries, service
 from lms.attendance.export import attendance_csv
 from lms.attendance.forms import SHORT_LABELS, CheckinCodeForm, GroupMailForm, attendance_form
@@ -38,6 +38,7 @@ from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
 from lms.slugs import slugify
 from lms.timeutil import to_local
 from lms.urls import absolute_url
+from lms.web_access import role_required
 
 bp = Blueprint("attendance", __name__)
 

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms.access import coordinator_required, forbid_unless
+from lms.access import forbid_unless
 from lms.certificates import service
 from lms.certificates.codes import normalise
 from lms.certificates.forms import IssueForm, KeepForm, ReissueForm, RevokeForm, VerifyForm
@@ -34,6 +34,7 @@ from lms.models import Activity, Certificate, Role, User, utcnow
 from lms.redirects import safe_next
 from lms.timeutil import iso
 from lms.web import wants_json
+from lms.web_access import coordinator_required
 from lms.web_errors import flash_refusal
 
 bp = Blueprint("certificates", __name__)

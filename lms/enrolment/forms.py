@@ -76,3 +76,10 @@ class InvoiceForm(FlaskForm):
     def validate_organisation_name(self, field: StringField) -> None:
         if self.invoice_to.data == "organisation" and not (field.data or "").strip():
             raise ValidationError(_l("Vul de naam van de organisatie in die de factuur krijgt."))
+
+
+class AnswersForm(FlaskForm):
+    """The intake step's form (:mod:`lms.enrolment.views_intake`): CSRF only, the answers
+    are read per question from the posted fields."""
+
+    submit = SubmitField(_l("Versturen"))

@@ -18,8 +18,8 @@ from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
 from lms.activities.queries import activity_with_sessions
 from lms.enrolment import billing, queries, rules, service
-from lms.enrolment.cancel_messages import cancelled_message
 from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
+from lms.enrolment.messages import cancelled_message, outcome_message
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.service import EnrolmentError
 from lms.enrolment.with_answers import enrol_with_answers
@@ -57,58 +57,6 @@ def _own_enrolment(enrolment_id: int) -> Enrolment:
 
 def _back_to(activity_id: int) -> Any:
     return redirect(url_for("enrolment.activity", activity_id=activity_id) + "#inschrijven")
-
-
-def outcome_message(enrolment: Enrolment, changed: bool, *, for_self: bool = True) -> str:
-    """What a person reads after enrolling (themselves or a colleague)."""
-    title = enrolment.activity.title
-    name = enrolment.user.name
-    status = enrolment.status
-    if not changed:
-        if for_self:
-            return _(
-                "Je bent al ingeschreven voor „%(title)s” (%(status)s).",
-                title=title,
-                status=_(status.label),
-            )
-        return _(
-            "%(name)s is al ingeschreven voor „%(title)s” (%(status)s).",
-            name=name,
-            title=title,
-            status=_(status.label),
-        )
-    if status == EnrolmentStatus.CONFIRMED:
-        if for_self:
-            return _(
-                "Je bent ingeschreven voor „%(title)s”. Je krijgt een bevestiging per mail.",
-                title=title,
-            )
-        return _("%(name)s is ingeschreven voor „%(title)s”.", name=name, title=title)
-    if status == EnrolmentStatus.WAITLISTED:
-        position = queries.waitlist_position(enrolment)
-        if for_self:
-            return _(
-                "„%(title)s” is volzet: je staat op de wachtlijst, op plaats %(position)s. "
-                "We mailen je zodra er een plaats voor je is.",
-                title=title,
-                position=position,
-            )
-        return _(
-            "„%(title)s” is volzet: %(name)s staat op de wachtlijst, op plaats %(position)s.",
-            title=title,
-            name=name,
-            position=position,
-        )
-    if for_self:
-        return _(
-            "Je aanvraag voor „%(title)s” is verstuurd. Een coördinator van SAM bekijkt ze; "
-            "je krijgt een mail zodra er een beslissing is.",
-            title=title,
-        )
-    return _(
-        "De aanvraag voor %(name)s is verstuurd; een coördinator van SAM bekijkt ze.",
-        name=name,
-    )
 
 
 @bp.route("/activities/<int:activity_id>/enrol", methods=["GET", "POST"])

@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.access import can_manage_activity
+from lms.enrolment.forms import AnswersForm
+from lms.enrolment.messages import outcome_message
 from lms.enrolment.pricing import price_for
-from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db
 from lms.intake import queries
-from lms.intake.forms import AnswerForm
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus
 
@@ -57,7 +57,7 @@ def form(activity_id: int) -> Any:
         # A paid enrolment goes through its own confirmation step, which asks the
         # questions together with the invoice details (enrolment.confirm_paid).
         return redirect(url_for("enrolment.confirm_paid", activity_id=activity.id), code=303)
-    answer_form = AnswerForm()
+    answer_form = AnswersForm()
     values = queries.previous_answers(current_user.id, activity.id)
     errors: dict[int, str] = {}
     if request.method == "POST":

@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.i18n import N_
 from lms.models.base import db, str_enum, utcnow
+from lms.models.markers import N_
 from lms.models.user import User
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.i18n import N_
 from lms.models.activity import Activity
 from lms.models.base import db, str_enum, utcnow
+from lms.models.markers import N_
 from lms.models.user import User
 
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.i18n import N_
 from lms.models.activity import Activity, Theme
 from lms.models.base import db, str_enum, utcnow
 from lms.models.enrolment import Enrolment
+from lms.models.markers import N_
 from lms.models.user import User
 
 

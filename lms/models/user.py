@@ -9,8 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from lms.i18n import N_
 from lms.models.base import db, str_enum, utcnow
+from lms.models.markers import N_
 
 
 class Role(enum.StrEnum):

@@ -22,10 +22,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from lms.access import forbid_unless, role_required
+from lms.access import forbid_unless
 from lms.enrolment import rules
+from lms.enrolment.messages import outcome_message
 from lms.enrolment.queries import waitlist_positions
-from lms.enrolment.routes import outcome_message
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, utcnow
@@ -33,6 +33,7 @@ from lms.organisations import employer, membership, queries
 from lms.organisations.forms import EnrolColleagueForm, SubstituteForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
+from lms.web_access import role_required
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 

@@ -40,8 +40,8 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from lms.i18n import N_
 from lms.models import AttendanceStatus, HoursCredit
+from lms.models.markers import N_
 
 HOURS_QUANTUM = Decimal("0.01")
 

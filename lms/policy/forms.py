@@ -160,3 +160,11 @@ class AbsenceForm(FlaskForm):
         description=_l("Je lesgever ziet dit bij de aanwezigheden; je staat dan verontschuldigd."),
     )
     submit = SubmitField(_l("Afmelden voor deze sessie"))
+
+
+class IssueForm(FlaskForm):
+    """The "Attesten uitreiken" button on an activity's progress page: it posts to
+    ``certificates.issue``, which checks only the CSRF token (the certificates feature's
+    own form has the same single button)."""
+
+    submit = SubmitField(_l("Attesten uitreiken"))

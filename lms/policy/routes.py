@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.access import can_manage_activity, coordinator_required, forbid_unless
-from lms.certificates.forms import IssueForm
+from lms.access import can_manage_activity, forbid_unless
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme, utcnow
 from lms.policy import service
 from lms.policy.evaluation import State
-from lms.policy.forms import AbsenceForm, DeleteForm, policy_form_class
+from lms.policy.forms import AbsenceForm, DeleteForm, IssueForm, policy_form_class
 from lms.policy.progress import activity_progress as gather_progress
 from lms.policy.progress import load_activities, user_progress
+from lms.web_access import coordinator_required
 from lms.web_errors import flash_refusal
 
 bp = Blueprint("policy", __name__)

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.access import coordinator_required
 from lms.extensions import db
 from lms.models import User, utcnow
 from lms.privacy.erasure import PrivacyError, erase_user, erasure_preview
@@ -19,6 +18,7 @@ from lms.privacy.export import export_user_data
 from lms.privacy.forms import EraseForm
 from lms.privacy.settings import privacy_contact, retention
 from lms.timeutil import to_local
+from lms.web_access import coordinator_required
 from lms.web_errors import flash_refusal
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")

@@ -14,12 +14,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lms.access import coordinator_required
 from lms.models import MAX_ID
 from lms.reports import billing, charts, export, per_activity, per_period
 from lms.reports.common import DEFINITIONS, Period, hours_text, percent_text
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
+from lms.web_access import coordinator_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -11,7 +11,7 @@ from lms.slugs import slugify
 
 
 def test_the_demo_records_attendance_for_the_finished_course_once(app):
-    assert "lms.attendance.demo" in DEMO_EXTENSIONS
+    assert "lms.demo.attendance" in DEMO_EXTENSIONS
     load_demo()
     activity = db.session.scalar(
         select(Activity).where(Activity.slug == slugify("Impactevaluatie in de praktijk"))

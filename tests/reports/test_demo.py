@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from lms.demo import DEMO_EXTENSIONS, load_demo
+from lms.demo.reports import SEASON
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -20,14 +21,13 @@ from lms.models import (
     utcnow,
 )
 from lms.reports.common import Period
-from lms.reports.demo import SEASON
 from lms.reports.per_activity import ActivityFilters, activity_report
 from lms.slugs import slugify
 from lms.timeutil import to_local
 
 
 def test_the_demo_has_a_past_season_for_the_reports(app):
-    assert "lms.reports.demo" in DEMO_EXTENSIONS
+    assert "lms.demo.reports" in DEMO_EXTENSIONS
     load_demo()
     slugs = [slugify(spec.title) for spec in SEASON]
     activities = list(db.session.scalars(select(Activity).where(Activity.slug.in_(slugs))))

@@ -1,5 +1,9 @@
 """The demo offer: SAM's institutes, themes, an account per role and a season of activities.
 
+All demo data lives in this package: this module makes the offer, its submodules add each
+feature's data through that feature's services (:data:`DEMO_EXTENSIONS`). Only the CLI
+(``lms demo``) imports it.
+
 Idempotent: organisations, themes and users are found by name or email, activities by
 slug; what exists is left alone. Dates are relative to the day of the first load, so a
 fresh ``make run`` always shows sessions in the coming months.
@@ -357,14 +361,14 @@ def demo_logins() -> list[tuple[str, str, str]]:
     ]
 
 
-#: Modules whose ``load(today, result)`` adds a feature's demo data (enrolments,
+#: Modules of this package whose ``load(today, result)`` adds a feature's demo data (enrolments,
 #: attendance, certificates, …) through that feature's own services, in this order.
 #: Each must be idempotent, like the rest of the demo.
 DEMO_EXTENSIONS: tuple[str, ...] = (
-    "lms.enrolment.demo",
-    "lms.attendance.demo",
-    "lms.certificates.demo",
-    "lms.reports.demo",
+    "lms.demo.enrolment",
+    "lms.demo.attendance",
+    "lms.demo.certificates",
+    "lms.demo.reports",
 )
 
 

@@ -1,6 +1,6 @@
 """Demo certificates: the finished course "Impactevaluatie in de praktijk" gets its attests,
 issued through :mod:`lms.certificates.service` by the demo coordinator, once its attendance
-(from :mod:`lms.attendance.demo`) is there. So the demo participant has a certificate to
+(from :mod:`lms.demo.attendance`) is there. So the demo participant has a certificate to
 download and verify, and Mijn leertraject has hours to show.
 
 Idempotent: issuing never issues twice.
