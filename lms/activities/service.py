@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 
 from lms.audit import record
 from lms.enrolment import queries as enrolment_queries
-from lms.enrolment import rules
 from lms.enrolment import service as enrolment_service
 from lms.errors import RuleError
 from lms.extensions import db
@@ -334,7 +333,7 @@ def _check_status_change(activity: Activity, new: ActivityStatus) -> None:
             )
         raise ActivityError(message, "status", status=409)
     if new == ActivityStatus.ARCHIVED and activity.status == ActivityStatus.PUBLISHED:
-        end = rules.last_end(activity)
+        end = activity.last_end
         if end is not None and end > utcnow() and _has_active_enrolments(activity):
             raise ActivityError(
                 _(
@@ -378,7 +377,7 @@ def _check_dates(activity: Activity) -> None:
         activity.enrolment_opens_at,
         activity.enrolment_closes_at,
         activity.cancellation_deadline,
-        rules.first_start(activity),
+        activity.first_start,
     )
     if errors:
         raise errors[0]

@@ -266,9 +266,7 @@ def enrol(activity_id: int) -> Any:
 
 def _is_over(activity: Any) -> bool:
     """The activity's last session has ended (enrolling now is back-filling)."""
-    from lms.policy.service import activity_end
-
-    end = activity_end(activity)
+    end = activity.last_end
     return end is not None and end <= utcnow()
 
 

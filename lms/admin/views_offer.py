@@ -28,7 +28,6 @@ from lms.admin.forms import (
 )
 from lms.admin.routes import activity_or_404, bp
 from lms.catalog.queries import all_themes
-from lms.enrolment import rules
 from lms.enrolment.queries import seat_summaries, seat_summary
 from lms.extensions import db
 from lms.models import (
@@ -149,7 +148,7 @@ def activity_edit(activity_id: int) -> Any:
     status = 200
     valid = form.validate_on_submit()
     if request.method == "POST":
-        problems = form.rule_errors(rules.first_start(activity))
+        problems = form.rule_errors(activity.first_start)
         for problem in problems:
             form.show_error(problem.field, problem.message)
         valid = valid and not problems
@@ -199,8 +198,8 @@ def activity(activity_id: int) -> Any:
         activity=item,
         seats=summaries[item.id],
         summaries=summaries,
-        first_start=rules.first_start(item),
-        last_end=rules.last_end(item),
+        first_start=item.first_start,
+        last_end=item.last_end,
         now=now,
         action_form=ConfirmForm(),
         transitions={s.value for s in activities.STATUS_CHANGES[item.status]},

@@ -16,7 +16,6 @@ from lms.extensions import db
 from lms.models import Activity, Certificate, utcnow
 from lms.policy.evaluation import State
 from lms.policy.progress import activities_progress
-from lms.policy.service import activity_end
 
 
 @dataclass
@@ -56,7 +55,7 @@ def issuing_overview(*, now: datetime | None = None, days: int = 365) -> Overvie
         if not items:
             continue
         activity = items[0].activity
-        end = activity_end(activity)
+        end = activity.last_end
         if end is None or end < since:
             continue
         row = ActivityIssuing(activity=activity, ended_at=end, participants=len(items))

@@ -17,7 +17,7 @@ from lms.certificates.service import certificates_of, hours_of
 from lms.models import ActivityStatus, Certificate, User, utcnow
 from lms.policy.evaluation import State
 from lms.policy.progress import Progress, confirmed_activity_ids, user_progress
-from lms.policy.service import activity_end, all_policies, policy_on, today_local
+from lms.policy.service import all_policies, policy_on, today_local
 from lms.timeutil import to_local
 
 
@@ -132,7 +132,7 @@ def learning_record(user: User, year: int | None = None) -> LearningRecord:
     now = utcnow()
     for item in sorted(
         progress.values(),
-        key=lambda p: (activity_end(p.activity) or now, p.activity.title),
+        key=lambda p: (p.activity.last_end or now, p.activity.title),
     ):
         activity = item.activity
         if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.DRAFT):
@@ -140,7 +140,7 @@ def learning_record(user: User, year: int | None = None) -> LearningRecord:
         if activity.parent_id is not None and activity.parent_id in progress:
             record.modules.setdefault(activity.parent_id, []).append(item)
             continue
-        end = activity_end(activity)
+        end = activity.last_end
         finished = end is not None and end <= now
         if finished and item.state == State.IMPOSSIBLE:
             if to_local(end).year == year:

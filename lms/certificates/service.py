@@ -48,7 +48,6 @@ from lms.models import (
 )
 from lms.policy.evaluation import State, format_hours, rounded_pct
 from lms.policy.progress import Progress, activity_progress
-from lms.policy.service import activity_end, activity_first_start
 from lms.timeutil import to_local
 
 ISSUER = "SAM, steunpunt voor sociaal werk en samenlevingsopbouw"
@@ -161,8 +160,8 @@ def build_snapshot(item: Progress, *, code: str, now: datetime) -> dict[str, Any
     from lms.urls import absolute_url
 
     activity = item.activity
-    start = activity_first_start(activity)
-    end = activity_end(activity)
+    start = activity.first_start
+    end = activity.last_end
     themes = {t.name for t in activity.themes} | set(item.rule.theme_names)
     if activity.is_programme:
         for module in activity.modules:
@@ -294,7 +293,7 @@ def _check_can_issue(activity: Activity, now: datetime) -> None:
             if activity.status == ActivityStatus.CANCELLED
             else _("Voor een ontwerp activiteit worden geen attesten uitgereikt.")
         )
-    end = activity_end(activity)
+    end = activity.last_end
     if end is None:
         raise CertificateError(
             _("Deze activiteit heeft geen sessies; er valt niets uit te reiken.")
@@ -543,7 +542,7 @@ def finished_activity_ids(now: datetime | None = None) -> list[int]:
     activities = load_activities(ids)
     done = []
     for activity in activities.values():
-        end = activity_end(activity)
+        end = activity.last_end
         if end is not None and end <= now:
             done.append((end, activity.id))
     return [activity_id for _end, activity_id in sorted(done)]

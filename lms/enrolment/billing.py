@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from lms.enrolment.pricing import pays_member_price, price_for
-from lms.enrolment.rules import first_start
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
@@ -117,7 +116,7 @@ def billable_from(activity: Activity) -> datetime | None:
     """From when giving up a confirmed seat is still billed: the activity's cancellation
     deadline, or (without one) the start of its first session — the moment from which
     :func:`lms.enrolment.rules.cancel_refusal` no longer lets a participant cancel."""
-    return activity.cancellation_deadline or first_start(activity)
+    return activity.cancellation_deadline or activity.first_start
 
 
 def cancellation_terms(activity: Activity) -> str:

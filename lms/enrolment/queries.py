@@ -404,7 +404,7 @@ def my_overview(user: Any, now: datetime | None = None) -> MyOverview:
             ]
         sessions.sort(key=lambda item: item[1].starts_at)
         upcoming = [item for item in sessions if item[1].ends_at > now]
-        end = rules.last_end(activity)
+        end = activity.last_end
         is_over = end is not None and end <= now
         refusal = None
         if enrolment.status == EnrolmentStatus.CONFIRMED:
@@ -430,5 +430,5 @@ def my_overview(user: Any, now: datetime | None = None) -> MyOverview:
             past.append(item)
     far = datetime.max.replace(tzinfo=now.tzinfo)
     current.sort(key=lambda i: (i.upcoming[0][1].starts_at if i.upcoming else far, i.enrolment.id))
-    past.sort(key=lambda i: -(rules.last_end(i.activity) or i.enrolment.updated_at).timestamp())
+    past.sort(key=lambda i: -(i.activity.last_end or i.enrolment.updated_at).timestamp())
     return MyOverview(current, past)

@@ -206,8 +206,8 @@ def activity(activity_id: int) -> Any:
         modules=modules,
         trainers=_trainers(item, modules),
         now=now,
-        first_start=rules.first_start(item),
-        last_end=rules.last_end(item),
+        first_start=item.first_start,
+        last_end=item.last_end,
         can_manage=can_manage_activity(current_user, item),
         your_price=price_for(item, current_user) if current_user.is_authenticated else None,
     )

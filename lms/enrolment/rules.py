@@ -37,22 +37,6 @@ def status_refusal(activity: Activity) -> str | None:
     return _("Deze activiteit is gearchiveerd; inschrijven kan niet meer.")
 
 
-def last_end(activity: Activity) -> datetime | None:
-    """When the activity (or, for a programme, its last module) ends."""
-    ends = [s.ends_at for s in activity.active_sessions]
-    if activity.is_programme:
-        ends += [s.ends_at for m in activity.modules for s in m.active_sessions]
-    return max(ends, default=None)
-
-
-def first_start(activity: Activity) -> datetime | None:
-    """When the activity (or, for a programme, its first module) starts."""
-    starts = [s.starts_at for s in activity.active_sessions]
-    if activity.is_programme:
-        starts += [s.starts_at for m in activity.modules for s in m.active_sessions]
-    return min(starts, default=None)
-
-
 def window_refusal(activity: Activity, now: datetime) -> str | None:
     """Why a participant cannot enrol right now (enrolment window, activity over)."""
     if activity.enrolment_opens_at is not None and now < activity.enrolment_opens_at:
@@ -65,7 +49,7 @@ def window_refusal(activity: Activity, now: datetime) -> str | None:
             "De inschrijvingen zijn gesloten sinds %(when)s.",
             when=format_datetime(activity.enrolment_closes_at),
         )
-    end = last_end(activity)
+    end = activity.last_end
     if end is not None and now >= end:
         return _("Deze activiteit is voorbij; inschrijven kan niet meer.")
     return None
@@ -120,7 +104,7 @@ def cancel_refusal(activity: Activity, now: datetime) -> str | None:
             "contact op met SAM.",
             when=format_datetime(deadline),
         )
-    start = first_start(activity)
+    start = activity.first_start
     if start is not None and now >= start:
         return _(
             "Deze activiteit is al begonnen. Wil je toch stoppen, neem dan contact op met SAM."
@@ -135,7 +119,7 @@ def offer_deadline(activity: Activity, now: datetime) -> datetime | None:
     limits = [now + timedelta(hours=activity.offer_hours or 48)]
     if activity.enrolment_closes_at is not None:
         limits.append(activity.enrolment_closes_at)
-    start = first_start(activity)
+    start = activity.first_start
     if start is not None:
         limits.append(start)
     deadline = min(limits)

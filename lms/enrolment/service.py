@@ -1187,7 +1187,7 @@ def _check_substitution(
             _("Een vervanging in een opleiding met modules regelt SAM. Neem contact op met SAM."),
             "not_allowed",
         )
-    end = rules.last_end(activity)
+    end = activity.last_end
     if end is not None and now >= end:
         raise EnrolmentError(_("Deze activiteit is voorbij; vervangen kan niet meer."), "closed")
     refusal = rules.person_refusal(activity, replacement)

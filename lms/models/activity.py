@@ -192,14 +192,26 @@ class Activity(db.Model):
         return [s for s in self.sessions if s.status == SessionStatus.SCHEDULED]
 
     @property
+    def dated_sessions(self) -> list[ActivitySession]:
+        """The scheduled sessions that say when the activity runs: its own and, for a
+        programme, those of its modules."""
+        sessions = list(self.active_sessions)
+        if self.is_programme:
+            sessions += [s for module in self.modules for s in module.active_sessions]
+        return sessions
+
+    @property
     def first_start(self) -> datetime | None:
-        sessions = self.active_sessions
-        return sessions[0].starts_at if sessions else None
+        """When the activity starts: its first scheduled session, a programme's modules
+        included. The one definition in Python; :func:`lms.models.activity_dates.activity_dates`
+        answers the same in SQL."""
+        return min((s.starts_at for s in self.dated_sessions), default=None)
 
     @property
     def last_end(self) -> datetime | None:
-        sessions = self.active_sessions
-        return max(s.ends_at for s in sessions) if sessions else None
+        """When the activity ends: the end of its last scheduled session, a programme's
+        modules included (see :attr:`first_start`)."""
+        return max((s.ends_at for s in self.dated_sessions), default=None)
 
     @property
     def planned_minutes(self) -> int:

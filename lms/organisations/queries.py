@@ -95,7 +95,7 @@ def _is_current(enrolment: Enrolment, now: datetime) -> bool:
     activity = enrolment.activity
     if activity.status != ActivityStatus.PUBLISHED:
         return False
-    end = rules.last_end(activity)
+    end = activity.last_end
     return end is None or end > now
 
 
@@ -137,7 +137,7 @@ def staff_figures(users: list[User], *, now: datetime | None = None) -> tuple[li
                 CurrentEnrolment(enrolment, positions.get(enrolment.id))
             )
     for member in members.values():
-        member.current.sort(key=lambda c: (rules.first_start(c.activity) or far, c.activity.id))
+        member.current.sort(key=lambda c: (c.activity.first_start or far, c.activity.id))
 
     for certificate in db.session.scalars(
         select(Certificate).where(Certificate.user_id.in_(ids), Certificate.revoked_at.is_(None))
@@ -205,7 +205,7 @@ class OpenActivity:
 
     @property
     def first_start(self) -> datetime | None:
-        return rules.first_start(self.activity)
+        return self.activity.first_start
 
 
 def open_activities(contact: User, *, now: datetime | None = None) -> list[OpenActivity]:
@@ -230,7 +230,7 @@ def open_activities(contact: User, *, now: datetime | None = None) -> list[OpenA
     ]
     seats = seat_summaries(wanted)
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    wanted.sort(key=lambda a: (rules.first_start(a) or far, a.title.lower(), a.id))
+    wanted.sort(key=lambda a: (a.first_start or far, a.title.lower(), a.id))
     return [OpenActivity(a, seats[a.id]) for a in wanted]
 
 
@@ -250,5 +250,5 @@ def enrolment_history(user: User) -> list[Enrolment]:
         ).unique()
     )
     far = datetime.min.replace(tzinfo=utcnow().tzinfo)
-    rows.sort(key=lambda e: (rules.first_start(e.activity) or far, e.id), reverse=True)
+    rows.sort(key=lambda e: (e.activity.first_start or far, e.id), reverse=True)
     return rows

@@ -23,7 +23,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.access import forbid_unless
-from lms.enrolment import rules
 from lms.enrolment.messages import outcome_message
 from lms.enrolment.queries import waitlist_positions
 from lms.enrolment.service import EnrolmentError
@@ -106,7 +105,7 @@ def person(user_id: int) -> Any:
         current=[c.enrolment for c in member.current],  # soonest first
         past=[e for e in history if e.id not in current_ids],
         positions=positions,
-        starts={e.id: rules.first_start(e.activity) for e in history},
+        starts={e.id: e.activity.first_start for e in history},
         can_enrol=queries.same_organisation(current_user, person)
         and person.is_active
         and person.has_role(Role.PARTICIPANT),
@@ -396,5 +395,5 @@ def substitute_colleague(enrolment_id: int) -> Any:
         person=person,
         activity=activity,
         candidates=candidates,
-        start=rules.first_start(activity),
+        start=activity.first_start,
     ), (422 if form.errors else 200)

@@ -177,7 +177,7 @@ def activity_progress(activity_id: int) -> Any:
     forbid_unless(can_manage_activity(current_user, activity))
     now = utcnow()
     rows = gather_progress(activity, now=now)
-    end = service.activity_end(activity)
+    end = activity.last_end
     counts = dict.fromkeys(State, 0)
     for row in rows:
         counts[row.state] += 1

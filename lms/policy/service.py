@@ -100,21 +100,6 @@ def activity_start(activity: Activity) -> date | None:
     return to_local(min(starts)).date() if starts else None
 
 
-def activity_end(activity: Activity):  # -> datetime | None
-    """When the activity's last (not cancelled) session ends; a programme's last module's."""
-    ends = [s.ends_at for s in activity.active_sessions]
-    for module in activity.modules:
-        ends.extend(s.ends_at for s in module.active_sessions)
-    return max(ends) if ends else None
-
-
-def activity_first_start(activity: Activity):  # -> datetime | None
-    starts = [s.starts_at for s in activity.active_sessions]
-    for module in activity.modules:
-        starts.extend(s.starts_at for s in module.active_sessions)
-    return min(starts) if starts else None
-
-
 def policy_for_activity(
     activity: Activity, policies: Sequence[LearningPolicy] | None = None
 ) -> LearningPolicy:

@@ -25,7 +25,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms import audit
 from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
-from lms.enrolment import rules as enrolment_rules
 from lms.enrolment import service as enrolment_service
 from lms.errors import RuleError
 from lms.extensions import db
@@ -119,7 +118,7 @@ def _places_to_release(user: User, now: datetime) -> list[Enrolment]:
         if activity.status not in (ActivityStatus.PUBLISHED, ActivityStatus.DRAFT):
             continue
         if enrolment.status == EnrolmentStatus.CONFIRMED:
-            start = enrolment_rules.first_start(activity)
+            start = activity.first_start
             if start is not None and start <= now:
                 continue
         chosen.append(enrolment)
@@ -138,7 +137,7 @@ def _unfinished_trainer_activities(user: User, now: datetime) -> list[Activity]:
     for activity in activities:
         if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.ARCHIVED):
             continue
-        end = enrolment_rules.last_end(activity)
+        end = activity.last_end
         if end is None or end > now:
             unfinished.append(activity)
     return unfinished
