@@ -38,6 +38,7 @@ BLUEPRINTS = (
     "lms.contact.routes",
     "lms.intake.routes",
     "lms.enrolment.views_intake",
+    "lms.accounts.views_colleagues",
     "lms.interest.routes",
     "lms.api.routes",
 )
