@@ -28,7 +28,7 @@ looks at the programme *and* its published modules.
 
 **Custom activities** (leeractiviteit op maat) are organised for one organisation and
 joined by invitation only; they are left out of the public catalogue (the API still lists
-them, see :mod:`lms.api.activities`).
+them, see :mod:`lms.api.views.activities`).
 
 **Text search** ignores case and accents: "beinvloeden" finds "beïnvloeden", "ZOE" finds
 "Zoë". SQLite compares :func:`fold_text` of both sides (a function ``lms_fold`` registered

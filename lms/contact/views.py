@@ -12,11 +12,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
 from lms.privacy.settings import privacy_contact
-
-bp = Blueprint("contact", __name__)
 
 #: SAM's postal address, lines separated by ``|`` (override with ``LMS_CONTACT_ADDRESS``).
 DEFAULT_ADDRESS = "SAM vzw|Vooruitgangstraat 323 bus 2|1030 Brussel"
@@ -33,7 +31,6 @@ def contact_email() -> str:
     return _setting("LMS_CONTACT_EMAIL") or privacy_contact()
 
 
-@bp.get("/contact")
 def page() -> Any:
     address = _setting("LMS_CONTACT_ADDRESS", DEFAULT_ADDRESS).replace("|", "\n")
     phone = _setting("LMS_CONTACT_PHONE")
