@@ -20,7 +20,8 @@ from lms.extensions import mail as mail_extension  # the name `mail` is the lms.
 
 log = logging.getLogger(__name__)
 
-#: Every feature is a package with the same inner shape; its ``routes.bp`` is registered here.
+#: Every feature is a package with the same inner shape; its ``blueprint.bp`` (the feature's URL
+#: table, imported nowhere else) is registered here.
 BLUEPRINTS = (
     "lms.core.blueprint",
     "lms.accounts.blueprint",
