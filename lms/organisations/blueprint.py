@@ -23,3 +23,8 @@ bp.add_url_rule("/requests/<int:user_id>", view_func=views.resolve_request, meth
 bp.add_url_rule(
     "/enrolments/<int:enrolment_id>/cancel", view_func=views.cancel_colleague, methods=["POST"]
 )
+bp.add_url_rule(
+    "/enrolments/<int:enrolment_id>/substitute",
+    view_func=views.substitute_colleague,
+    methods=["GET", "POST"],
+)

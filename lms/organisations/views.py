@@ -342,7 +342,6 @@ def cancel_colleague(enrolment_id: int) -> Any:
 # --- Contacts: a colleague goes in someone's place ("vervanging") ---------------------------
 
 
-@bp.route("/enrolments/<int:enrolment_id>/substitute", methods=["GET", "POST"])
 @role_required(Role.ORGANISATION_CONTACT)
 def substitute_colleague(enrolment_id: int) -> Any:
     """Give a colleague's confirmed seat to another colleague: the same seat, both told,
