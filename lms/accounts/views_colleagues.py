@@ -1,5 +1,5 @@
 """Mijn organisatie → "Een collega uitnodigen": an organisation contact invites a new
-colleague by e-mail (``/organisations/invite``).
+colleague by e-mail (``/account/colleagues/invite``, in ``lms/accounts/blueprint.py``).
 
 It lives with the accounts feature because it makes an account
 (:func:`lms.accounts.service.invite_colleague` decides, with the membership rules of
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,13 +21,10 @@ from lms.accounts.forms import InviteColleagueForm
 from lms.extensions import db, limiter
 from lms.models import Role
 
-bp = Blueprint("colleague_invitations", __name__)
 
-
-@bp.route("/organisations/invite", methods=["GET", "POST"])
 @role_required(Role.ORGANISATION_CONTACT)
 @limiter.limit("30 per hour", methods=["POST"])
-def invite() -> Any:
+def invite_colleague() -> Any:
     """The contact gives a name and an address; the colleague gets the invitation mail."""
     if current_user.organisation_id is None:
         return render_template("organisations/no_organisation.html")

@@ -42,10 +42,10 @@ def test_an_invited_colleague_chooses_a_password_and_is_a_confirmed_member(
     contact = _contact(create_user, create_organisation)
     login(contact)
     staff = client.get("/organisations/staff").get_data(as_text=True)
-    assert "/organisations/invite" in staff
-    page = client.get("/organisations/invite").get_data(as_text=True)
+    assert "/account/colleagues/invite" in staff
+    page = client.get("/account/colleagues/invite").get_data(as_text=True)
     response = client.post(
-        "/organisations/invite",
+        "/account/colleagues/invite",
         data={"csrf_token": _csrf(page), "name": "Nina Nieuw", "email": "Nina@Example.org"},
     )
     assert response.status_code == 303
@@ -100,9 +100,9 @@ def test_an_invitation_link_is_refused_when_forged_or_expired(
 ):
     contact = _contact(create_user, create_organisation)
     login(contact)
-    page = client.get("/organisations/invite").get_data(as_text=True)
+    page = client.get("/account/colleagues/invite").get_data(as_text=True)
     client.post(
-        "/organisations/invite",
+        "/account/colleagues/invite",
         data={"csrf_token": _csrf(page), "name": "Nina Nieuw", "email": "nina@example.org"},
     )
     (mail,) = queued_mails(kind="colleague_invitation")
@@ -121,9 +121,9 @@ def test_an_address_with_an_account_is_told_not_taken_over(
     contact = _contact(create_user, create_organisation)
     owner = create_user(email="jo@example.org", name="Jo Bestaand")
     login(contact)
-    page = client.get("/organisations/invite").get_data(as_text=True)
+    page = client.get("/account/colleagues/invite").get_data(as_text=True)
     response = client.post(
-        "/organisations/invite",
+        "/account/colleagues/invite",
         data={"csrf_token": _csrf(page), "name": "Jo", "email": "jo@example.org"},
     )
     assert response.status_code == 303
@@ -140,4 +140,4 @@ def test_an_address_with_an_account_is_told_not_taken_over(
 def test_only_contacts_invite(client, login, create_user, create_organisation):
     person = create_user(organisation="Buurtwerk Noord")
     login(person)
-    assert client.get("/organisations/invite").status_code == 403
+    assert client.get("/account/colleagues/invite").status_code == 403
