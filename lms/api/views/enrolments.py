@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.enrolment import queries, rules, service
 from lms.enrolment.service import EnrolmentError
@@ -54,7 +53,6 @@ def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
     }
 
 
-@bp.post("/activities/<int:activity_id>/enrolment")
 @token_required
 def enrol(activity_id: int) -> Any:
     user = current_api_user()
@@ -86,7 +84,6 @@ def _answers() -> dict[str, Any]:
     return answers
 
 
-@bp.delete("/activities/<int:activity_id>/enrolment")
 @token_required
 def cancel(activity_id: int) -> Any:
     user = current_api_user()
@@ -137,7 +134,6 @@ def _colleague_for(actor: User, data: dict[str, Any]) -> User:
     return user
 
 
-@bp.post("/activities/<int:activity_id>/enrolments")
 @token_required
 @limiter.limit(
     "30 per minute",
@@ -177,7 +173,6 @@ def _row(enrolment: Enrolment, position: int | None) -> dict[str, Any]:
 STATUS_VALUES = [s.value for s in EnrolmentStatus]
 
 
-@bp.get("/activities/<int:activity_id>/enrolments")
 @token_required
 def list_enrolments(activity_id: int) -> Any:
     user = current_api_user()
@@ -198,7 +193,6 @@ def list_enrolments(activity_id: int) -> Any:
     return [_row(row.enrolment, row.position) for row in rows]
 
 
-@bp.get("/me/enrolments")
 @token_required
 def my_enrolments() -> Any:
     user = current_api_user()

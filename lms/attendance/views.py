@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -38,8 +37,6 @@ from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
 from lms.slugs import slugify
 from lms.timeutil import to_local
 from lms.urls import absolute_url
-
-bp = Blueprint("attendance", __name__)
 
 #: After a valid code, a participant who must log in first has this long to finish.
 CHECKIN_GRANT_SECONDS = 15 * 60
@@ -77,7 +74,6 @@ def _filename(*parts: str) -> str:
 # --- Mijn sessies -------------------------------------------------------------------------
 
 
-@bp.get("/my/sessions")
 @role_required(Role.TRAINER, Role.COORDINATOR)
 def my_sessions() -> Any:
     """Today's sessions first, then upcoming and recent ones.
@@ -106,7 +102,6 @@ def my_sessions() -> Any:
 # --- Taking attendance ---------------------------------------------------------------------
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def take(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -201,7 +196,6 @@ def _saved_message(result: service.RecordResult, unchosen: int) -> str:
     return message
 
 
-@bp.get("/sessions/<int:session_id>/attendance/history")
 @login_required
 def history(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -218,7 +212,6 @@ def history(session_id: int) -> Any:
 # --- Paper and spreadsheet -----------------------------------------------------------------
 
 
-@bp.get("/sessions/<int:session_id>/attendance.pdf")
 @login_required
 def sheet(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -232,7 +225,6 @@ def sheet(session_id: int) -> Any:
     return _no_store(response)
 
 
-@bp.get("/activities/<int:activity_id>/attendance")
 @login_required
 def overview(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
@@ -247,7 +239,6 @@ def overview(activity_id: int) -> Any:
     )
 
 
-@bp.get("/activities/<int:activity_id>/attendance.csv")
 @login_required
 def export_csv(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
@@ -263,7 +254,6 @@ def export_csv(activity_id: int) -> Any:
 # --- Mailing the group ------------------------------------------------------------------
 
 
-@bp.route("/activities/<int:activity_id>/group-mail", methods=["GET", "POST"])
 @login_required
 def group_mail(activity_id: int) -> Any:
     """The activity's trainers (and coordinators) mail its confirmed participants: a
@@ -332,7 +322,6 @@ def group_mail(activity_id: int) -> Any:
 # --- Self check-in: the trainer's screen ---------------------------------------------------
 
 
-@bp.get("/sessions/<int:session_id>/checkin")
 @login_required
 def checkin_display(session_id: int) -> Any:
     """The full-screen check-in display for a projector: the code, its QR code and who
@@ -353,7 +342,6 @@ def checkin_display(session_id: int) -> Any:
     )
 
 
-@bp.get("/sessions/<int:session_id>/checkin/state.json")
 @login_required
 def checkin_state(session_id: int) -> Any:
     """What the check-in display shows now, as JSON (polled every few seconds)."""
@@ -467,7 +455,6 @@ def _refusal(error: AttendanceError, session_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/checkin", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     "20 per minute",
@@ -490,7 +477,6 @@ def checkin_form() -> Any:
     return _no_store(Response(render_template("attendance/checkin_form.html", form=form)))
 
 
-@bp.get("/checkin/<int:session_id>")
 @limiter.limit("120 per minute", key_func=lambda: f"checkin-scan:{request.remote_addr}")
 def checkin_scan(session_id: int) -> Any:
     """Where the QR code points: ``/checkin/<id>?code=…``.
@@ -525,7 +511,6 @@ def checkin_scan(session_id: int) -> Any:
     return _do_checkin(session)
 
 
-@bp.get("/checkin/<int:session_id>/ok")
 @login_required
 def checkin_done(session_id: int) -> Any:
     """Says "you are checked in" only when the record is there."""
@@ -554,7 +539,6 @@ def checkin_done(session_id: int) -> Any:
 # --- A participant's own attendance ---------------------------------------------------------
 
 
-@bp.get("/my/activities/<int:activity_id>/attendance")
 @login_required
 def my_attendance(activity_id: int) -> Any:
     activity = queries.load_activity(activity_id)

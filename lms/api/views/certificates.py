@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from lms.api.auth import api_error, current_api_user, refuse, role_required, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response, ref
 from lms.certificates import service
 from lms.extensions import db
@@ -14,7 +13,6 @@ from lms.timeutil import iso
 from lms.urls import absolute_url
 
 
-@bp.post("/activities/<int:activity_id>/certificates")
 @role_required(Role.COORDINATOR)
 def issue_certificates(activity_id: int) -> Any:
     if db.session.get(Activity, activity_id) is None:
@@ -41,7 +39,6 @@ def issue_certificates(activity_id: int) -> Any:
     }
 
 
-@bp.get("/me/certificates")
 @token_required
 def my_certificates() -> Any:
     return [
