@@ -26,6 +26,7 @@ from lms.models import (
     ActivityKind,
     ActivitySession,
     ActivityStatus,
+    Enrolment,
     Organisation,
     Role,
     Theme,
@@ -370,6 +371,23 @@ DEMO_EXTENSIONS: tuple[str, ...] = (
     "lms.demo.certificates",
     "lms.demo.reports",
 )
+
+
+def users_by_email(emails: list[str]) -> dict[str, User]:
+    """The demo's people with these addresses (those that exist), by address: the feature
+    modules of this package look up who they act for and as."""
+    return {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+
+
+def has_enrolment(user: User, activity: Activity) -> bool:
+    """The person has an enrolment (in any status) for the activity: a second load of the
+    demo leaves it alone."""
+    found = db.session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.user_id == user.id, Enrolment.activity_id == activity.id
+        )
+    )
+    return found is not None
 
 
 def _organisations(result: DemoResult) -> dict[str, Organisation]:

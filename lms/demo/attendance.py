@@ -19,8 +19,9 @@ from sqlalchemy import select
 from lms.attendance import service
 from lms.attendance.queries import confirmed_by_activity, records_for_sessions
 from lms.attendance.service import AttendanceError, Mark
+from lms.demo import has_enrolment, users_by_email
 from lms.extensions import db
-from lms.models import Activity, AttendanceStatus, Enrolment, SessionStatus, User
+from lms.models import Activity, AttendanceStatus, SessionStatus, User
 from lms.slugs import slugify
 
 COURSE_TITLE = "Impactevaluatie in de praktijk"
@@ -57,12 +58,7 @@ def load(today: date, result: object) -> None:
     activity = db.session.scalar(select(Activity).where(Activity.slug == slugify(COURSE_TITLE)))
     if activity is None:
         return
-    users = {
-        u.email: u
-        for u in db.session.scalars(
-            select(User).where(User.email.in_([*PARTICIPANTS, TRAINER, COORDINATOR]))
-        )
-    }
+    users = users_by_email([*PARTICIPANTS, TRAINER, COORDINATOR])
     trainer, coordinator = users.get(TRAINER), users.get(COORDINATOR)
     if trainer is None or coordinator is None:
         return
@@ -103,12 +99,7 @@ def _enrol(activity: Activity, people: list[User], coordinator: User, created) -
     except ImportError:  # pragma: no cover (the enrolment feature is part of the app)
         return
     for user in people:
-        exists = db.session.scalar(
-            select(Enrolment.id).where(
-                Enrolment.user_id == user.id, Enrolment.activity_id == activity.id
-            )
-        )
-        if exists is not None:
+        if has_enrolment(user, activity):
             continue
         try:
             _enrolment, changed = enrolment_service.enrol_on_behalf(

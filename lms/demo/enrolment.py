@@ -15,9 +15,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from lms.demo import has_enrolment
 from lms.enrolment import service
 from lms.extensions import db
-from lms.models import Activity, Enrolment, User
+from lms.models import Activity, User
 from lms.slugs import slugify
 
 #: (activity title, [emails in the order they enrol])
@@ -64,12 +65,7 @@ def load(today: date, result: object) -> None:
             user = db.session.scalar(select(User).where(User.email == email))
             if user is None:
                 continue
-            exists = db.session.scalar(
-                select(Enrolment.id).where(
-                    Enrolment.user_id == user.id, Enrolment.activity_id == activity.id
-                )
-            )
-            if exists is not None:
+            if has_enrolment(user, activity):
                 continue
             try:
                 enrolment, changed = service.enrol(activity, user)

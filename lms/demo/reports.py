@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from lms.demo import has_enrolment, users_by_email
 from lms.extensions import db
 from lms.models import (
     APPROVAL_BY_DEFAULT,
@@ -25,7 +26,6 @@ from lms.models import (
     ActivitySession,
     ActivityStatus,
     AttendanceStatus,
-    Enrolment,
     SessionStatus,
     Theme,
     User,
@@ -127,12 +127,7 @@ SEASON = (
 
 def load(today: date, result: object) -> None:
     created = getattr(result, "created", None)
-    users = {
-        u.email: u
-        for u in db.session.scalars(
-            select(User).where(User.email.in_([*PEOPLE, COORDINATOR, TRAINER]))
-        )
-    }
+    users = users_by_email([*PEOPLE, COORDINATOR, TRAINER])
     coordinator, trainer = users.get(COORDINATOR), users.get(TRAINER)
     if coordinator is None or trainer is None:
         return
@@ -185,12 +180,7 @@ def _enrol(activity: Activity, people: list[User], coordinator: User) -> None:
     from lms.enrolment import service
 
     for user in people:
-        exists = db.session.scalar(
-            select(Enrolment.id).where(
-                Enrolment.user_id == user.id, Enrolment.activity_id == activity.id
-            )
-        )
-        if exists is not None:
+        if has_enrolment(user, activity):
             continue
         try:
             service.enrol_on_behalf(activity, user, actor=coordinator)
