@@ -265,9 +265,7 @@ def test_erasure_forgets_remembered_details_and_a_private_address(create_activit
     assert charge.amount == Decimal("120.00")  # the accounts keep the amount
 
 
-def test_my_data_holds_the_invoice_details_and_erasure_empties_them(
-    create_activity, create_user
-):
+def test_my_data_holds_the_invoice_details_and_erasure_empties_them(create_activity, create_user):
     from lms.enrolment.billing import InvoiceDetails, remember
     from lms.privacy.erasure import erase_user
     from lms.privacy.export import export_user_data
