@@ -125,7 +125,7 @@ def floor(dotted: str) -> str:
     last = parts[-1]
     if (
         parts[1] in WEB_PACKAGES
-        or last in WEB_MODULE_NAMES
+        or any(part in WEB_MODULE_NAMES for part in parts[2:])  # also a views/ package
         or last.startswith("views_")
         or ".".join(parts[1:]) in WEB_MODULES
     ):
@@ -172,7 +172,7 @@ def is_feature_web_module(dotted: str) -> bool:
     return (
         len(parts) > 2
         and parts[1] not in WEB_PACKAGES
-        and (parts[-1] in WEB_MODULE_NAMES or parts[-1].startswith("views_"))
+        and (any(part in WEB_MODULE_NAMES for part in parts[2:]) or parts[-1].startswith("views_"))
     )
 
 
@@ -314,10 +314,13 @@ def test_a_synthetic_tree_shows_every_kind_of_fault(tmp_path):
         ),
         "billing/routes.py": "from app.shop.forms import OrderForm\nfrom app.demo import load\n",
         "shop/forms.py": "",
+        "shop/views/__init__.py": "",
+        "shop/views/orders.py": "from flask import request\n",
         "clean/__init__.py": "",
         "clean/service.py": "from app.models import order\nfrom . import other\n",
         "clean/other.py": "",
         "clean/routes.py": "from app.shop import service\n",
+        "clean/views/__init__.py": "from app.shop.views import orders\n",
         "demo/__init__.py": "from app.shop import service\n",
         "cli/__init__.py": "from app.demo import load\n",
     }
@@ -339,6 +342,7 @@ def test_a_synthetic_tree_shows_every_kind_of_fault(tmp_path):
     assert foreign_web_imports(imports) == {
         ("app.billing.service", "app.shop.routes"),
         ("app.billing.routes", "app.shop.forms"),
+        ("app.clean.views", "app.shop.views.orders"),
     }
     assert demo_importers(imports, top="app") == {"app.billing.routes"}
     # Relative imports resolve to the module imported.
