@@ -73,6 +73,8 @@ FRAME_KEY = "lms.catalogue.frame_key"
 #: The environ key through which the view hands over a signed-in person's frame.
 FRAME = "lms.catalogue.frame"
 PATH = "/activities"
+#: An activity's page (``catalog.activity``): kept whole for visitors, like the catalogue.
+ACTIVITY_PATH = re.compile(r"/activities/[1-9][0-9]{0,9}")
 #: Where the content block goes in a frame (never in any text a person writes: ASCII
 #: only, and the page escapes whatever people write).
 CONTENT_MARKER = "<!--lms-catalogue-content-->"
@@ -261,8 +263,10 @@ class CataloguePageCache:
     # --- WSGI -------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO") or ""
+        catalogue = path == PATH
         if (
-            environ.get("PATH_INFO") != PATH
+            not (catalogue or ACTIVITY_PATH.fullmatch(path))
             or environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             or "HTTP_AUTHORIZATION" in environ
         ):
@@ -272,6 +276,8 @@ class CataloguePageCache:
         session_name = config["SESSION_COOKIE_NAME"]
         remember_name = config.get("REMEMBER_COOKIE_NAME", "remember_token")
         if f"{session_name}=" in header:
+            if not catalogue:  # a signed-in person's activity page: Flask
+                return self.wsgi_app(environ, start_response)
             return self._signed_in(environ, start_response, session_name)
         if f"{remember_name}=" in header:
             return self.wsgi_app(environ, start_response)  # Flask-Login signs them in
@@ -555,3 +561,52 @@ class CataloguePageCache:
             (time.perf_counter() - started) * 1000,
             user,
         )
+
+
+# --- For the views -----------------------------------------------------------------------
+
+
+def visitor_version() -> Fingerprint | None:
+    """The offer's version when this request may get a page shared by every visitor (it
+    came through :meth:`CataloguePageCache._visitor`: no session, no remember-me cookie),
+    read before the view reads anything else; None for everyone else."""
+    from flask import request
+
+    from lms.catalog.cache import fingerprint
+
+    environ = request.environ
+    if VERSION in environ:
+        return environ[VERSION]
+    if PAGE_KEY not in environ:
+        return None
+    return fingerprint()
+
+
+def shared_response(html: str, version: Fingerprint | None, now: datetime) -> Any:
+    """A visitor's page, handed to the page cache (which answers the next visitors) and
+    sent with an ETag; anyone else's page as it is."""
+    from flask import make_response, request
+
+    from lms.catalog.cache import make_entry, next_change
+
+    if version is None or PAGE_KEY not in request.environ:
+        return make_response(html)
+    entry = make_entry(html, version, next_change(now))
+    request.environ[SHAREABLE] = (request.environ[PAGE_KEY], entry)
+    return public_response(entry)
+
+
+def public_response(entry: Entry) -> Any:
+    """The page for visitors who are not signed in: the same for all of them (per language,
+    text size and URL), so a shared cache may keep it, revalidating each time (ETag)."""
+    from flask import Response, make_response, request
+
+    if request.if_none_match.contains(entry.etag):
+        response = Response(status=304)
+    else:
+        response = make_response(entry.body)
+    response.set_etag(entry.etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    # Signed-in visitors (session cookie), text size and language (cookies) vary the page.
+    response.vary.add("Cookie")
+    return response

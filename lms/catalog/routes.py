@@ -39,6 +39,7 @@ from lms.catalog.page_cache import (
     CataloguePageCache,
     Frame,
     compose,
+    public_response,
     split_frame,
 )
 from lms.catalog.queries import (
@@ -132,7 +133,7 @@ def index() -> Any:
     if version is not None and PAGE_KEY in request.environ:
         # The complete response is kept by lms.catalog.page_cache and answered from there.
         request.environ[SHAREABLE] = (request.environ[PAGE_KEY], entry)
-    return _public_response(entry)
+    return public_response(entry)
 
 
 def _signed_in_page(content: Entry, locale: str, *, keep: bool) -> Response:
@@ -190,20 +191,6 @@ def _render_frame(page_number: int) -> Frame:
 def _private_response(html: str) -> Response:
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("Cookie")
-    return response
-
-
-def _public_response(entry: Entry) -> Response:
-    """The page for visitors who are not signed in: the same for all of them (per language,
-    text size and URL), so a shared cache may keep it, revalidating each time (ETag)."""
-    if request.if_none_match.contains(entry.etag):
-        response = Response(status=304)
-    else:
-        response = make_response(entry.body)
-    response.set_etag(entry.etag)
-    response.headers["Cache-Control"] = "public, no-cache"
-    # Signed-in visitors (session cookie), text size and language (cookies) vary the page.
     response.vary.add("Cookie")
     return response
 
