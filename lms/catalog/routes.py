@@ -99,12 +99,13 @@ def index() -> Any:
 
     **Cached** (:mod:`lms.catalog.cache`): the content block is rendered once per version
     of the offer, per language and query, and kept until the offer or the clock changes
-    it; the person's own statuses are filled in per request (:func:`fill_in_mine`). For
-    visitors who are not signed in (and carry no session) the whole response is kept and
-    answered before Flask (:mod:`lms.catalog.page_cache`), with an ``ETag`` (304 when
-    unchanged) and ``Cache-Control: public, no-cache`` with ``Vary: Cookie``, so a reverse
-    proxy may keep it but asks first. A signed-in person's whole page is kept per person
-    (:func:`_personal_key`) and sent ``private, no-store``.
+    it. For visitors who are not signed in (and carry no session) the whole response is
+    kept and answered before Flask (:mod:`lms.catalog.page_cache`), with an ``ETag`` (304
+    when unchanged) and ``Cache-Control: public, no-cache`` with ``Vary: Cookie``, so a
+    reverse proxy may keep it but asks first. For a signed-in person the frame around the
+    content block (header, menu, footer: theirs) is kept per person and the page is put
+    together in front of Flask with their own statuses, from one query
+    (:func:`_signed_in_page`), and sent ``private, no-store``.
     """
     now = utcnow()
     # Before anything is read (see lms.catalog.cache); the page cache may have read it.
