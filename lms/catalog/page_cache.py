@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -93,6 +94,10 @@ _IN_304 = frozenset({"etag", "cache-control", "vary", "expires", "content-locati
 #: not concern them: nothing in the header or footer comes from the offer).
 FRAME_MAX_AGE = MAX_AGE
 _NO_FINGERPRINT: Fingerprint = (0, 0, 0)
+#: A CSRF token is reused for this long within a session (see ``_csrf_token``).
+TOKEN_REUSE_SECONDS = 60
+#: Bound of the verified-session and token memories (emptied when reached).
+_REMEMBERED = 10_000
 
 #: The offer's version, the person, their roles and their active enrolments in one round
 #: trip (one statement, so one snapshot). ``{p}`` is the driver's placeholder, the user id.
@@ -178,18 +183,29 @@ class Identity:
 def compose(frame: Frame, content: str, statuses: Mapping[int, str], token: str) -> str:
     """The signed-in page: the frame with this request's CSRF token around the content
     block with the person's own statuses (the same bytes whichever side composes it)."""
-
-    def badge(match: re.Match[str]) -> str:
-        status = statuses.get(int(match.group(1)))
-        return frame.badges.get(status, "") if status is not None else ""
-
+    texts, ids, plain = _segments(content)
+    if statuses:
+        parts = [texts[0]]
+        for activity_id, text in zip(ids, texts[1:], strict=True):
+            status = statuses.get(activity_id)
+            parts.append(frame.badges.get(status, "") if status is not None else "")
+            parts.append(text)
+        body = "".join(parts)
+    else:
+        body = plain
     return "".join(
-        (
-            frame.before.replace(CSRF_MARKER, token),
-            MINE_MARKER.sub(badge, content),
-            frame.after.replace(CSRF_MARKER, token),
-        )
+        (frame.before.replace(CSRF_MARKER, token), body, frame.after.replace(CSRF_MARKER, token))
     )
+
+
+@lru_cache(maxsize=256)
+def _segments(content: str) -> tuple[tuple[str, ...], tuple[int, ...], str]:
+    """A content block cut at its status markers: the texts between them, the activity
+    of each marker, and the whole without markers (cut once per kept block: the same
+    string object comes back from the cache on every request)."""
+    pieces = MINE_MARKER.split(content)
+    texts = tuple(pieces[0::2])
+    return texts, tuple(int(value) for value in pieces[1::2]), "".join(texts)
 
 
 def split_frame(html: str) -> tuple[str, str] | None:
@@ -230,10 +246,16 @@ def _font_size(cookies: Mapping[str, str]) -> str:
 def session_identifier(environ: dict[str, Any]) -> str:
     """Flask-Login's identifier of the client (``flask_login.utils._create_identifier``),
     from the environ: the first X-Forwarded-For address or the peer, and the user agent."""
-    address: Any = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    return _identifier(
+        environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR")),
+        environ.get("HTTP_USER_AGENT"),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _identifier(address: Any, agent: Any) -> str:
     if address is not None:
         address = address.encode("utf-8").split(b",")[0].strip()
-    agent: Any = environ.get("HTTP_USER_AGENT")
     if agent is not None:
         agent = agent.encode("utf-8")
     return hashlib.sha512(f"{address}|{agent}".encode()).hexdigest()
@@ -259,6 +281,10 @@ class CataloguePageCache:
         self._identity_sql: str | None = None
         self._local = threading.local()
         self._serializers: tuple[Any, URLSafeTimedSerializer, int] | None = None
+        #: Session cookies already verified: value → (contents, valid until, epoch s).
+        self._sessions: dict[str, tuple[dict[str, Any], float]] = {}
+        #: CSRF tokens signed lately: the session's secret → (token, signed at).
+        self._tokens: dict[str, tuple[str, float]] = {}
 
     # --- WSGI -------------------------------------------------------------------------
 
@@ -419,11 +445,21 @@ class CataloguePageCache:
         :data:`PLAIN_SESSION_KEYS`), else None: Flask then reads it itself."""
         if not value:
             return None
-        session_serializer, _csrf, max_age = self._signing()
-        try:
-            data = session_serializer.loads(value, max_age=max_age)
-        except BadSignature:
-            return None
+        known = self._sessions.get(value)
+        if known is not None and time.time() < known[1]:
+            data = known[0]
+        else:
+            session_serializer, _csrf, max_age = self._signing()
+            try:
+                data, signed_at = session_serializer.loads(
+                    value, max_age=max_age, return_timestamp=True
+                )
+            except BadSignature:
+                return None
+            if len(self._sessions) >= _REMEMBERED:
+                self._sessions.clear()
+            # The same cookie verifies the same way until it is too old.
+            self._sessions[value] = (data, signed_at.timestamp() + max_age)
         if (
             not isinstance(data, dict)
             or not data.keys() <= PLAIN_SESSION_KEYS
@@ -434,8 +470,18 @@ class CataloguePageCache:
         return data
 
     def _csrf_token(self, raw: str) -> str:
-        """Flask-WTF's token for the session's secret (``flask_wtf.csrf.generate_csrf``)."""
-        return self._signing()[1].dumps(raw)
+        """Flask-WTF's token for the session's secret (``flask_wtf.csrf.generate_csrf``),
+        signed afresh at most once a minute per session (a token is valid for an hour,
+        ``WTF_CSRF_TIME_LIMIT``; signing costs more than the rest of the answer)."""
+        now = time.monotonic()
+        known = self._tokens.get(raw)
+        if known is not None and now - known[1] < TOKEN_REUSE_SECONDS:
+            return known[0]
+        token = self._signing()[1].dumps(raw)
+        if len(self._tokens) >= _REMEMBERED:
+            self._tokens.clear()
+        self._tokens[raw] = (token, now)
+        return token
 
     def _signing(self) -> tuple[Any, URLSafeTimedSerializer, int]:
         if self._serializers is None:
