@@ -192,7 +192,10 @@ def seat_withdrawn(enrolment: Enrolment, now: datetime) -> None:
 
 
 def mail_facts(enrolment: Enrolment) -> dict[str, Any] | None:
-    """The amount and invoice details for the confirmation mail (None when free)."""
+    """The amount and invoice details for the confirmation mail (None when free, and for
+    an enrolment not yet written: it has no charge)."""
+    if enrolment.id is None:
+        return None
     charge = db.session.get(EnrolmentCharge, enrolment.id)
     if charge is None:
         return None
