@@ -86,39 +86,43 @@ def wants_json() -> bool:
     )
 
 
+#: Title and sentence of each error page, translated when shown.
 ERROR_TEXTS = {
-    400: ("Ongeldige aanvraag", "We konden deze aanvraag niet verwerken."),
-    401: ("Aanmelden vereist", "Meld je aan om verder te gaan."),
-    403: ("Geen toegang", "Je hebt geen toegang tot deze pagina."),
-    404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
-    405: ("Niet toegestaan", "Deze actie is hier niet mogelijk."),
-    409: ("Conflict", "Dit kan niet in de huidige toestand."),
-    413: ("Te groot", "Het bestand is te groot."),
-    422: ("Niet verwerkbaar", "De gegevens zijn niet geldig."),
+    400: (_l("Ongeldige aanvraag"), _l("We konden deze aanvraag niet verwerken.")),
+    401: (_l("Aanmelden vereist"), _l("Meld je aan om verder te gaan.")),
+    403: (_l("Geen toegang"), _l("Je hebt geen toegang tot deze pagina.")),
+    404: (_l("Niet gevonden"), _l("Deze pagina bestaat niet (meer).")),
+    405: (_l("Niet toegestaan"), _l("Deze actie is hier niet mogelijk.")),
+    409: (_l("Conflict"), _l("Dit kan niet in de huidige toestand.")),
+    413: (_l("Te groot"), _l("Het bestand is te groot.")),
+    422: (_l("Niet verwerkbaar"), _l("De gegevens zijn niet geldig.")),
     429: (
-        "Even geduld",
-        "Te veel pogingen in korte tijd. Wacht een minuut en probeer opnieuw.",
+        _l("Even geduld"),
+        _l("Te veel pogingen in korte tijd. Wacht een minuut en probeer opnieuw."),
     ),
     503: (
-        "Even niet bereikbaar",
-        "Het leerplatform is even niet bereikbaar. Probeer het over enkele minuten opnieuw.",
+        _l("Even niet bereikbaar"),
+        _l("Het leerplatform is even niet bereikbaar. Probeer het over enkele minuten opnieuw."),
     ),
     500: (
-        "Er ging iets mis",
-        "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het "
-        "misgaan, laat het ons weten.",
+        _l("Er ging iets mis"),
+        _l(
+            "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het "
+            "misgaan, laat het ons weten."
+        ),
     ),
 }
 
 
 def error_response(status: int, message: str | None = None) -> Response:
     """A Dutch error page, or ``{"error": …}`` for the API and JSON clients."""
-    title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    title, text = (str(part) for part in ERROR_TEXTS.get(status, ERROR_TEXTS[500]))
+    text = str(message) if message else text
     if wants_json():
-        response = jsonify(error=message or text)
+        response = jsonify(error=text)
     else:
         response = make_response(
-            render_template("errors/error.html", status=status, title=title, text=message or text)
+            render_template("errors/error.html", status=status, title=title, text=text)
         )
     response.status_code = status
     return response
@@ -256,7 +260,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     login_manager.init_app(app)
     app.after_request(_note_session_use)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Meld je aan om deze pagina te zien."
+    login_manager.login_message = _l("Meld je aan om deze pagina te zien.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -298,8 +302,8 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         from flask import flash, redirect, url_for
 
         if wants_json() or request.authorization is not None:
-            return jsonify(error="Authenticatie vereist."), 401
-        flash(login_manager.login_message, "info")
+            return jsonify(error=_("Authenticatie vereist.")), 401
+        flash(str(login_manager.login_message), "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(HTTPException)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, token_required
 from lms.api.blueprint import bp
@@ -28,7 +30,8 @@ def progress_json(item: Progress) -> dict[str, Any]:
         "planned_hours": number(decision.planned_hours),
         "attended_pct": pct_number(decision.counted_minutes, decision.planned_minutes),
         "required_pct": decision.required_pct,
-        "reasons": list(decision.reasons),
+        "reasons": [str(reason) for reason in decision.reasons],
+        "reason_codes": [getattr(reason, "code", "") for reason in decision.reasons],
         "unrecorded_sessions": _unrecorded(decision),
         "certificate": item.certificate.code if item.certificate is not None else None,
     }
@@ -51,9 +54,9 @@ def _unrecorded(decision) -> list[dict[str, Any]]:
 def get_activity_progress(activity_id: int) -> Any:
     activity = load_activities([activity_id]).get(activity_id)
     if activity is None:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     if not can_manage_activity(current_api_user(), activity):
-        api_error(403, "Alleen coördinatoren en de lesgevers van deze activiteit zien dit.")
+        api_error(403, _("Alleen coördinatoren en de lesgevers van deze activiteit zien dit."))
     return [progress_json(item) for item in activity_progress(activity)]
 
 
@@ -105,6 +108,11 @@ document(
                 "attended_pct": {"type": "number"},
                 "required_pct": {"type": "integer"},
                 "reasons": {"type": "array", "items": {"type": "string"}},
+                "reason_codes": {
+                    "type": "array",
+                    "description": "Vaste code van elke reden, in dezelfde volgorde als reasons",
+                    "items": {"type": "string"},
+                },
                 "unrecorded_sessions": {
                     "type": "array",
                     "description": "Sessies (niet geannuleerd) zonder registratie",

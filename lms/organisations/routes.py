@@ -33,6 +33,7 @@ from lms.organisations import employer, membership, queries
 from lms.organisations.forms import EnrolColleagueForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -208,7 +209,7 @@ def confirm_member(user_id: int) -> Any:
         membership.confirm(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("%(name)s is bevestigd als medewerker.", name=person.name), "success")
@@ -223,7 +224,7 @@ def decline_member(user_id: int) -> Any:
         membership.decline(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("De aanvraag van %(name)s is geweigerd.", name=person.name), "success")
@@ -238,7 +239,7 @@ def end_member(user_id: int) -> Any:
         membership.end(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
         if person.organisation_id is not None:
             return redirect(url_for("organisations.person", user_id=person.id))
     else:
@@ -289,7 +290,7 @@ def resolve_request(user_id: int) -> Any:
         )
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
         return redirect(url_for("organisations.requests"))
     db.session.commit()
     if result is None:
@@ -337,7 +338,7 @@ def cancel_colleague(enrolment_id: int) -> Any:
         employer.cancel_for_colleague(enrolment, contact=current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(
