@@ -31,7 +31,6 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from lms.api.auth import api_error, bearer_token, current_api_user
 from lms.api.blueprint import bp
-from lms.api.serializers import iso
 from lms.api.spec import document, error_response, json_response, ref
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
@@ -44,6 +43,7 @@ from lms.models import (
     Role,
     SessionStatus,
 )
+from lms.timeutil import iso
 
 #: Ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them).
 

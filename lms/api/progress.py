@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, token_required
 from lms.api.blueprint import bp
-from lms.api.serializers import iso, number
+from lms.api.serializers import number
 from lms.api.spec import document, error_response, json_response, ref
 from lms.policy.evaluation import pct_number, session_name
 from lms.policy.progress import Progress, activity_progress, load_activities
+from lms.timeutil import iso
 
 
 def progress_json(item: Progress) -> dict[str, Any]:

@@ -114,12 +114,17 @@ def take(session_id: int) -> Any:
     session = managed_session(session_id)
     now = utcnow()
     card = queries.session_card(session)
-    form = attendance_form(card)
     refusal = None
     try:
         service.ensure_can_take(session, now)
     except AttendanceError as error:
         refusal = error
+    # Before the start only an excused absence can be recorded ("ik kan niet komen"): the
+    # page offers just that state, and the service refuses any other.
+    in_advance = refusal is not None and refusal.code == "not_started"
+    if in_advance:
+        refusal = None
+    form = attendance_form(card)
     filled = 0
     status = 200
     certificates_affected = _certificates_affected(session)
@@ -162,6 +167,7 @@ def take(session_id: int) -> Any:
         card=card,
         form=form,
         refusal=refusal,
+        in_advance=in_advance,
         filled=filled,
         now=now,
         labels={s.value: s.label for s in AttendanceStatus},

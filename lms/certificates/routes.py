@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.access import coordinator_required, forbid_unless
-from lms.api.serializers import iso
 from lms.certificates import service
 from lms.certificates.codes import normalise
 from lms.certificates.forms import IssueForm, KeepForm, ReissueForm, RevokeForm, VerifyForm
@@ -34,6 +33,7 @@ from lms.certificates.record import learning_record as build_learning_record
 from lms.extensions import db, limiter
 from lms.models import Activity, Certificate, Role, User, utcnow
 from lms.redirects import safe_next
+from lms.timeutil import iso
 from lms.web import wants_json
 from lms.web_errors import flash_refusal
 

@@ -12,8 +12,8 @@ import click
 
 from lms.cli import lms_group
 from lms.extensions import db
-from lms.privacy.service import purge as purge_expired
-from lms.privacy.service import retention
+from lms.privacy.retention import purge as purge_expired
+from lms.privacy.settings import retention
 from lms.timeutil import format_date
 
 

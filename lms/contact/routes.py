@@ -1,7 +1,7 @@
 """``/contact``: SAM's address, e-mail and (when configured) phone number.
 
 The e-mail is ``LMS_CONTACT_EMAIL``, else the privacy contact (which falls back to the
-mail sender, :func:`lms.privacy.service.privacy_contact`), so a fresh installation never
+mail sender, :func:`lms.privacy.settings.privacy_contact`), so a fresh installation never
 shows an empty address. ``LMS_CONTACT_ADDRESS`` (lines separated by ``\n`` or ``|``) and
 ``LMS_CONTACT_PHONE`` are read from the app config, else from the environment. The page is
 the same for everyone and needs no session.
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template
 
-from lms.privacy.service import privacy_contact
+from lms.privacy.settings import privacy_contact
 
 bp = Blueprint("contact", __name__)
 

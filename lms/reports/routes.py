@@ -1,9 +1,10 @@
 """Reports for coordinators: per activity and per period, as pages (charts and tables) and
 as CSV and XLSX downloads with the same figures.
 
-Thin: the filter form reads the query string, :mod:`lms.reports.queries` computes the
-figures in a fixed number of queries, :mod:`lms.reports.charts` draws them and
-:mod:`lms.reports.export` writes the files. Every view is for coordinators only.
+Thin: the filter form reads the query string, :mod:`lms.reports.per_activity` and
+:mod:`lms.reports.per_period` compute the figures in a fixed number of queries,
+:mod:`lms.reports.charts` draws them and :mod:`lms.reports.export` writes the files.
+Every view is for coordinators only.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from flask_babel import gettext as _
 
 from lms.access import coordinator_required
 from lms.models import MAX_ID
-from lms.reports import billing, charts, export, queries
+from lms.reports import billing, charts, export, per_activity, per_period
+from lms.reports.common import DEFINITIONS, Period, hours_text, percent_text
 from lms.reports.forms import ActivityReportForm, PeriodForm
-from lms.reports.queries import DEFINITIONS, Period
 from lms.web import error_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -25,13 +26,13 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 @bp.app_template_filter("report_pct")
 def _pct_filter(value: Any) -> str:
-    return queries.percent_text(value)
+    return percent_text(value)
 
 
 @bp.app_template_filter("report_hours")
 def _hours_filter(minutes: Any) -> str:
     """Minutes as hours, Dutch: ``12,5``."""
-    return queries.hours_text(int(minutes or 0))
+    return hours_text(int(minutes or 0))
 
 
 FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
@@ -66,7 +67,7 @@ def _invalid_export(form: Any) -> Response:
 @coordinator_required
 def index() -> Any:
     period = Period.this_year()
-    report = queries.period_report(period)
+    report = per_period.period_report(period)
     return render_template("reports/index.html", report=report, period=period)
 
 
@@ -92,7 +93,7 @@ def activity() -> Any:
         form.fill_defaults(filters.period)
         if not form.volgorde.data:
             form.volgorde.data = filters.order
-        report = queries.activity_report(filters)
+        report = per_activity.activity_report(filters)
         chart = charts.activity_report_charts(report)
     return render_template(
         "reports/activity.html",
@@ -111,7 +112,7 @@ def activity_csv() -> Any:
     form, valid = _activity_form()
     if not valid:
         return _invalid_export(form)
-    report = queries.activity_report(form.filters(Period.this_year()))
+    report = per_activity.activity_report(form.filters(Period.this_year()))
     body = export.activity_csv(report).encode("utf-8")
     return _download(body, "text/csv", f"rapport-activiteiten-{report.filters.period.slug}.csv")
 
@@ -122,7 +123,7 @@ def activity_xlsx() -> Any:
     form, valid = _activity_form()
     if not valid:
         return _invalid_export(form)
-    report = queries.activity_report(form.filters(Period.this_year()))
+    report = per_activity.activity_report(form.filters(Period.this_year()))
     return _download(
         export.activity_xlsx(report),
         export.XLSX_MIMETYPE,
@@ -133,7 +134,7 @@ def activity_xlsx() -> Any:
 @bp.get("/activities/<int:activity_id>")
 @coordinator_required
 def activity_detail(activity_id: int) -> Any:
-    detail = queries.activity_detail(activity_id) if activity_id <= MAX_ID else None
+    detail = per_activity.activity_detail(activity_id) if activity_id <= MAX_ID else None
     if detail is None:
         abort(404)
     return render_template(
@@ -162,7 +163,7 @@ def period() -> Any:
     if valid:
         chosen = form.period(Period.this_year())
         form.fill_defaults(chosen)
-        report = queries.period_report(chosen)
+        report = per_period.period_report(chosen)
         chart = charts.period_report_charts(report)
     return render_template(
         "reports/period.html",
@@ -180,7 +181,7 @@ def period_csv() -> Any:
     form, valid = _period_form()
     if not valid:
         return _invalid_export(form)
-    report = queries.period_report(form.period(Period.this_year()))
+    report = per_period.period_report(form.period(Period.this_year()))
     body = export.period_csv(report).encode("utf-8")
     return _download(body, "text/csv", f"rapport-periode-{report.period.slug}.csv")
 
@@ -191,7 +192,7 @@ def period_xlsx() -> Any:
     form, valid = _period_form()
     if not valid:
         return _invalid_export(form)
-    report = queries.period_report(form.period(Period.this_year()))
+    report = per_period.period_report(form.period(Period.this_year()))
     return _download(
         export.period_xlsx(report),
         export.XLSX_MIMETYPE,

@@ -94,7 +94,7 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(
             f"Browser tests need Debian's Chromium at {CHROMIUM} "
-            "(apt-get install chromium; .ci/run installs it when it is missing)."
+            "(apt-get install chromium; `make test` installs it when it is missing)."
         )
     from playwright.sync_api import sync_playwright
 
