@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import display_dates, locking, timeutil
+from lms import display, locking, timeutil
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
@@ -363,14 +363,22 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         }
 
     _install_template_gettext(app)
+    # Every number, amount, duration and date a template shows: lms/display.py.
     app.jinja_env.filters.update(
-        date=display_dates.display_date,
-        short_date=display_dates.display_short_date,
+        date=display.display_date,
+        short_date=display.display_short_date,
         time=timeutil.format_time,
-        datetime=display_dates.display_datetime,
-        period=display_dates.display_period,
+        datetime=display.display_datetime,
+        period=display.display_period,
         local=timeutil.to_local,
-        money=format_money,
+        money=display.money,
+        number=display.number,
+        pct=display.pct,
+        percent=display.percent,
+        rate=display.rate,
+        duration=display.duration,
+        hours=display.hours,
+        iso_date=display.snapshot_date,
     )
 
     @app.before_request
@@ -519,10 +527,3 @@ def init_logging(app: Flask) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
             logger.addFilter(RedactSecretsFilter())
-
-
-def format_money(value: Any) -> str:
-    """``€ 45,00`` (Belgian notation); ``gratis`` for zero."""
-    if value is None or value == 0:
-        return "gratis"
-    return "€ " + f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")

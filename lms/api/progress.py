@@ -1,6 +1,6 @@
 """``/activities/{id}/progress``: each participant's standing against the learning policy.
 
-Percentages go through :func:`lms.policy.evaluation.pct_number` (half-up to one decimal),
+Percentages go through :func:`lms.display.pct_number` (half-up to one decimal),
 the rounding of the pages and the certificate PDFs.
 """
 
@@ -15,7 +15,8 @@ from lms.api.auth import api_error, current_api_user, token_required
 from lms.api.blueprint import bp
 from lms.api.serializers import number
 from lms.api.spec import document, error_response, json_response, ref
-from lms.policy.evaluation import pct_number, session_name
+from lms.display import pct_number
+from lms.policy.evaluation import session_name
 from lms.policy.progress import Progress, activity_progress, load_activities
 from lms.timeutil import iso
 

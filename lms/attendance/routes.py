@@ -37,7 +37,7 @@ from lms.attendance.sheet import attendance_sheet_pdf
 from lms.extensions import db, limiter, login_manager
 from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
 from lms.slugs import slugify
-from lms.timeutil import to_local
+from lms.timeutil import format_time, to_local
 from lms.urls import absolute_url
 from lms.web_errors import flash_refusal
 
@@ -174,8 +174,8 @@ def take(session_id: int) -> Any:
         checkin_open=checkin.window_state(session, now) == checkin.WindowState.OPEN,
         certificates_affected=certificates_affected,
         short_labels=SHORT_LABELS,
-        local_start=to_local(session.starts_at).strftime("%H:%M"),
-        local_end=to_local(session.ends_at).strftime("%H:%M"),
+        local_start=format_time(session.starts_at),
+        local_end=format_time(session.ends_at),
     )
     return response, status
 

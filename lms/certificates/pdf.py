@@ -34,7 +34,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms import pdf_text
+from lms import display, pdf_text
 from lms.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
 from lms.timeutil import MONTH_NAMES
 
@@ -90,18 +90,13 @@ def _period(start: str | None, end: str | None) -> str:
 
 
 def _hours(value: Any) -> str:
-    from decimal import Decimal
-
-    from lms.policy.evaluation import format_hours
-
-    return format_hours(Decimal(str(value or 0)))
+    """A snapshot's hours in Dutch: ``21 u 10 min`` (:func:`lms.display.hours`)."""
+    return display.hours(value, "nl")
 
 
 def _pct(value: Any) -> str:
     """A snapshot percentage in Dutch, by the one rounding rule (half-up, one decimal)."""
-    from lms.policy.evaluation import format_pct
-
-    return format_pct(Decimal(str(value)), locale="nl_BE")
+    return display.pct(Decimal(str(value)), locale=display.DUTCH)
 
 
 def rule_lines(snapshot: dict[str, Any]) -> list[str]:
@@ -338,7 +333,7 @@ def render_certificate(snapshot: dict[str, Any], *, revoked_on: str | None = Non
     canvas.setFillColor(INK)
     facts = [
         _period(snapshot.get("start_date"), snapshot.get("end_date")),
-        f"{_hours(snapshot.get('hours'))} uur",
+        _hours(snapshot.get("hours")),
     ]
     facts_line = "  ·  ".join(f for f in facts if f)
     y = _block(

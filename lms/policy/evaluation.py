@@ -22,7 +22,7 @@ The semantics (CONTRACT.md, "The default learning policy"):
 Reasons are :class:`Reason` values: a stable code and a message id with its parameters,
 rendered through gettext where they are shown (the reader's language, numbers and
 durations formatted for it), with percentages rounded half-up to one decimal by
-:func:`format_pct` (the one rounding rule of pages, PDFs and the API: :func:`rounded_pct`).
+:func:`lms.display.pct` (the one rounding rule of pages, PDFs and the API).
 
 A programme (beroepsopleiding) is judged by :func:`evaluate_programme`: its diploma needs
 every module passed under the module's own rule.
@@ -35,17 +35,16 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import format_decimal
-from flask_babel import LazyString, get_locale, ngettext
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from markupsafe import escape
 
+from lms.display import HOURS_QUANTUM, duration, minutes_to_hours
+from lms.display import pct as pct_text
 from lms.i18n import N_
 from lms.models import AttendanceStatus, HoursCredit
-
-HOURS_QUANTUM = Decimal("0.01")
 
 
 class Reason(LazyString):
@@ -204,64 +203,8 @@ class Decision:
 # --- Formatting in plain Dutch ----------------------------------------------------------
 
 
-def minutes_to_hours(minutes: int) -> Decimal:
-    return (Decimal(minutes) / Decimal(60)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
-
-
 def percentage(part: int, whole: int) -> float:
     return 0.0 if whole <= 0 else part * 100 / whole
-
-
-PCT_QUANTUM = Decimal("0.1")
-
-
-def rounded_pct(value: float | Decimal | int) -> Decimal:
-    """The one rounding rule for percentages: half-up to one decimal (2/3 is 66.7).
-
-    Pages (:func:`format_pct`), certificate PDFs and the API all go through it, so a
-    percentage never reads differently in two places.
-    """
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
-
-
-def pct_number(part: int, whole: int) -> float:
-    """``part`` of ``whole`` as a JSON number, rounded by :func:`rounded_pct`."""
-    if whole <= 0:
-        return 0.0
-    exact = Decimal(part) * 100 / Decimal(whole)
-    return float(rounded_pct(exact))
-
-
-def _locale_name() -> str:
-    locale = get_locale()
-    return str(locale) if locale is not None else "nl_BE"
-
-
-def format_pct(value: float | Decimal | int, locale: str | None = None) -> str:
-    """``75``, ``66,7`` (``66.7`` in English): whole numbers as such, else one decimal.
-
-    Rounded half-up by :func:`rounded_pct` first (Babel itself would round half-even).
-    """
-    return format_decimal(rounded_pct(value), format="#,##0.#", locale=locale or _locale_name())
-
-
-def format_duration(minutes: int) -> str:
-    """``2 u 30 min``, ``3 u``, ``45 min``."""
-    hours, rest = divmod(max(minutes, 0), 60)
-    if hours and rest:
-        return _("%(hours)d u %(minutes)d min", hours=hours, minutes=rest)
-    if hours:
-        return _("%(hours)d u", hours=hours)
-    return _("%(minutes)d min", minutes=rest)
-
-
-def format_hours(value: Decimal | float | int) -> str:
-    """``12``, ``2,5``, ``1,67`` (Dutch decimal comma, no trailing zeros)."""
-    text = f"{Decimal(str(value)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 # --- The evaluation ------------------------------------------------------------------------
@@ -363,7 +306,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
                 "%(present)d van %(num)d sessies aanwezig (%(pct)s %%), %(required)s %% vereist",
                 len(active),
                 present=len(full),
-                pct=format_pct(decision.counted_pct),
+                pct=pct_text(decision.counted_pct),
                 required=pct,
             ),
         )
@@ -480,8 +423,8 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
                 "met",
                 lambda: _(
                     "Voldaan: %(counted)s van de vereiste %(required)s aanwezig",
-                    counted=format_duration(decision.counted_minutes),
-                    required=format_duration(decision.required_minutes),
+                    counted=duration(decision.counted_minutes),
+                    required=duration(decision.required_minutes),
                 ),
             )
         )
@@ -491,7 +434,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
                 "still_possible",
                 lambda: _(
                     "Nog haalbaar: nog %(missing)s aanwezigheid nodig in de resterende sessies",
-                    missing=format_duration(decision.missing_minutes),
+                    missing=duration(decision.missing_minutes),
                 ),
             )
         )
@@ -502,7 +445,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
                 lambda: _(
                     "Niet meer haalbaar: ook met aanwezigheid op alle resterende sessies wordt het "
                     "hoogstens %(pct)s %%",
-                    pct=format_pct(decision.reachable_pct),
+                    pct=pct_text(decision.reachable_pct),
                 ),
             )
         )
@@ -513,7 +456,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
                 lambda: _(
                     "Niet gehaald: alle sessies zijn geregistreerd, er ontbreekt %(missing)s "
                     "aanwezigheid",
-                    missing=format_duration(decision.missing_minutes),
+                    missing=duration(decision.missing_minutes),
                 ),
             )
         )
@@ -633,11 +576,5 @@ __all__ = [
     "State",
     "evaluate",
     "evaluate_programme",
-    "format_duration",
-    "format_hours",
-    "format_pct",
-    "minutes_to_hours",
-    "pct_number",
-    "rounded_pct",
     "session_name",
 ]

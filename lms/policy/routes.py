@@ -256,7 +256,7 @@ def report_absence(activity_id: int, session_id: int) -> Any:
     return redirect(back)
 
 
-# --- Template filters shared by the policy and certificate pages ----------------------------------
+# --- Template globals shared by the policy and certificate pages ----------------------------------
 
 
 @bp.app_template_global("trainer_todo")
@@ -273,36 +273,3 @@ def _trainer_todo() -> Any:
     if not current_user.has_role(Role.TRAINER):
         return None
     return trainer_todo(current_user)
-
-
-@bp.app_template_filter("hours_nl")
-def _hours_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_hours
-
-    return format_hours(value or 0)
-
-
-@bp.app_template_filter("pct_nl")
-def _pct_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_pct
-
-    return format_pct(float(value or 0))
-
-
-@bp.app_template_filter("duration_nl")
-def _duration_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_duration
-
-    return format_duration(int(value or 0))
-
-
-@bp.app_template_filter("iso_date")
-def _iso_date_filter(value: Any) -> str:
-    """A ``YYYY-MM-DD`` string from a snapshot, as ``3 maart 2026``."""
-    from datetime import date
-
-    from lms.timeutil import format_date
-
-    if not value:
-        return ""
-    return format_date(date.fromisoformat(str(value)), weekday=False)

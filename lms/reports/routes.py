@@ -17,22 +17,11 @@ from flask_babel import gettext as _
 from lms.access import coordinator_required
 from lms.models import MAX_ID
 from lms.reports import billing, charts, export, per_activity, per_period
-from lms.reports.common import DEFINITIONS, Period, hours_text, percent_text
+from lms.reports.common import DEFINITIONS, Period
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-@bp.app_template_filter("report_pct")
-def _pct_filter(value: Any) -> str:
-    return percent_text(value)
-
-
-@bp.app_template_filter("report_hours")
-def _hours_filter(minutes: Any) -> str:
-    """Minutes as hours, Dutch: ``12,5``."""
-    return hours_text(int(minutes or 0))
 
 
 FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
