@@ -18,6 +18,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    url_for,
 )
 from flask.globals import _cv_app, request_ctx
 from flask_babel import get_locale, get_translations
@@ -27,7 +28,7 @@ from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
@@ -38,6 +39,7 @@ from lms import display, locking, timeutil
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
+from lms.urls import absolute_url
 
 request_log = logging.getLogger("lms.request")
 
@@ -379,7 +381,9 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         duration=display.duration,
         hours=display.hours,
         iso_date=display.snapshot_date,
+        link_contact=link_contact,
     )
+    app.jinja_env.globals["contact_url"] = contact_url
 
     @app.before_request
     def _start_timer() -> None:
@@ -527,3 +531,30 @@ def init_logging(app: Flask) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
             logger.addFilter(RedactSecretsFilter())
+
+
+# --- "Neem contact op met SAM" -----------------------------------------------------------
+# Refusals and errors are plain sentences written by the rules (for instance
+# lms.enrolment.rules.cancel_refusal: "… neem dan contact op met SAM."), shown on pages,
+# flashed and returned by the API. On a page the phrase becomes a link to the contact page
+# (the template filter ``link_contact``); a mail gives the page's address (``contact_url()``).
+
+#: The phrase that becomes a link: Dutch (the rules' message ids) and, per request, its
+#: translation.
+CONTACT_PHRASE = "contact op met SAM"
+
+
+def contact_url() -> str:
+    """The contact page's absolute address (for mail; works without a request)."""
+    return absolute_url("contact.page")
+
+
+def link_contact(text: Any) -> Markup:
+    """``text`` (escaped unless it is already markup) with its first "contact op met SAM"
+    (or the translation, e.g. "contact SAM") linked to the contact page."""
+    html = str(escape(text))
+    phrases = sorted({CONTACT_PHRASE, _("contact op met SAM")}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(str(escape(p))) for p in phrases), re.IGNORECASE)
+    href = escape(url_for("contact.page"))
+    linked = pattern.sub(lambda m: f'<a href="{href}">{m.group(0)}</a>', html, count=1)
+    return Markup(linked)  # noqa: S704 (escaped above; only our own link is added)

@@ -1,15 +1,15 @@
-"""``/contact``: SAM's address, e-mail and (when configured) phone number.
+"""``/contact``: how to reach SAM, as configured: address, phone and e-mail.
 
-The e-mail is ``LMS_CONTACT_EMAIL``, else the privacy contact (which falls back to the
-mail sender, :func:`lms.privacy.settings.privacy_contact`), so a fresh installation never
-shows an empty address. ``LMS_CONTACT_ADDRESS`` (lines separated by ``\n`` or ``|``) and
-``LMS_CONTACT_PHONE`` are read from the app config, else from the environment. The page is
-the same for everyone and needs no session.
+``LMS_CONTACT_ADDRESS`` (lines separated by ``|`` or a newline), ``LMS_CONTACT_PHONE`` and
+``LMS_CONTACT_EMAIL`` come from the app config (``config.py`` reads them from the
+environment); the page shows only what is set. The e-mail falls back to the privacy
+contact (which falls back to the mail sender, :func:`lms.privacy.settings.privacy_contact`),
+so the page always offers a way to write to SAM. The page is the same for everyone and
+needs no session.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
@@ -18,14 +18,10 @@ from lms.privacy.settings import privacy_contact
 
 bp = Blueprint("contact", __name__)
 
-#: SAM's postal address, lines separated by ``|`` (override with ``LMS_CONTACT_ADDRESS``).
-DEFAULT_ADDRESS = "SAM vzw|Vooruitgangstraat 323 bus 2|1030 Brussel"
 
-
-def _setting(name: str, default: str = "") -> str:
-    """A contact setting from the app config, else the environment, else ``default``."""
-    value = current_app.config.get(name) or os.environ.get(name) or default
-    return str(value).strip()
+def _setting(name: str) -> str:
+    """A contact setting from the app config ("" when not set)."""
+    return str(current_app.config.get(name) or "").strip()
 
 
 def contact_email() -> str:
@@ -35,7 +31,7 @@ def contact_email() -> str:
 
 @bp.get("/contact")
 def page() -> Any:
-    address = _setting("LMS_CONTACT_ADDRESS", DEFAULT_ADDRESS).replace("|", "\n")
+    address = _setting("LMS_CONTACT_ADDRESS").replace("|", "\n")
     phone = _setting("LMS_CONTACT_PHONE")
     return render_template(
         "contact/page.html",

@@ -30,7 +30,7 @@ from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, utcnow
 from lms.organisations import employer, membership, queries
-from lms.organisations.forms import EnrolColleagueForm
+from lms.organisations.forms import EnrolColleagueForm, SubstituteForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
 from lms.web_errors import flash_refusal
@@ -350,3 +350,51 @@ def cancel_colleague(enrolment_id: int) -> Any:
             "success",
         )
     return redirect(url_for("organisations.person", user_id=person.id))
+
+
+# --- Contacts: a colleague goes in someone's place ("vervanging") ---------------------------
+
+
+@bp.route("/enrolments/<int:enrolment_id>/substitute", methods=["GET", "POST"])
+@role_required(Role.ORGANISATION_CONTACT)
+def substitute_colleague(enrolment_id: int) -> Any:
+    """Give a colleague's confirmed seat to another colleague: the same seat, both told,
+    the calendar invitation moves (:func:`lms.enrolment.service.substitute` decides)."""
+    enrolment = _colleague_enrolment_or_404(enrolment_id)
+    person = enrolment.user
+    activity = enrolment.activity
+    candidates = [
+        colleague
+        for colleague in queries.colleagues(current_user)
+        if colleague.id != person.id and colleague.is_verified
+    ]
+    form = SubstituteForm(candidates)
+    if form.validate_on_submit():
+        replacement = db.session.get(User, form.replacement.data)
+        try:
+            employer.substitute_colleague(enrolment, replacement, contact=current_user)
+        except EnrolmentError as exc:
+            db.session.rollback()
+            form.replacement.errors = [*form.replacement.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(new)s neemt de plaats van %(old)s in „%(title)s” over. Allebei kregen "
+                    "ze een mail.",
+                    new=replacement.name,
+                    old=person.name,
+                    title=activity.title,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.person", user_id=replacement.id), code=303)
+    return render_template(
+        "organisations/substitute.html",
+        form=form,
+        enrolment=enrolment,
+        person=person,
+        activity=activity,
+        candidates=candidates,
+        start=rules.first_start(activity),
+    ), (422 if form.errors else 200)

@@ -462,6 +462,14 @@ MATRIX: list[Route] = [
          # B has started: L is refused under the participant's own rules (nothing written).
          ("/organisations/enrolments/{Q_enrolment_B}/cancel",
                                     "login 403   403   403   403   404   302   403   login")),
+    # K sends R in P's place in E (a substitution); L's answer is that of a missing id.
+    row("GET", "organisations.substitute_colleague",
+        "/organisations/enrolments/{P_enrolment_E}/substitute",
+                                    "login 403   403   403   403   200   404   403   login"),
+    row("POST", "organisations.substitute_colleague",
+        "/organisations/enrolments/{P_enrolment_E}/substitute",
+                                    "login 403   403   403   403   303*  404   403   login",
+        form=lambda w: {"replacement": str(w["R_id"])}),
     # Organisations people could not find in the list (X's): coordinators only.
     row("GET", "organisations.requests", "/organisations/requests",
                                     "login 403   403   403   403   403   403   200   login"),
