@@ -35,7 +35,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import display, locking, timeutil
+from lms import display, locking, timeutil, vocabulary
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
@@ -384,6 +384,9 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         link_contact=link_contact,
     )
     app.jinja_env.globals["contact_url"] = contact_url
+    # The one vocabulary of statuses (lms/vocabulary.py), for templates/_status.html.
+    app.jinja_env.globals["enrolment_label"] = vocabulary.enrolment_label
+    app.jinja_env.globals["state_label"] = vocabulary.state_label
 
     @app.before_request
     def _start_timer() -> None:

@@ -43,8 +43,8 @@ from markupsafe import escape
 
 from lms.display import HOURS_QUANTUM, duration, minutes_to_hours
 from lms.display import pct as pct_text
-from lms.i18n import N_
 from lms.models import AttendanceStatus, HoursCredit
+from lms.vocabulary import STATE_LABELS
 
 
 class Reason(LazyString):
@@ -79,12 +79,6 @@ class State(enum.StrEnum):
         return STATE_LABELS[self]
 
 
-STATE_LABELS = {
-    State.ELIGIBLE: N_("geslaagd"),
-    State.POSSIBLE: N_("nog haalbaar"),
-    State.IMPOSSIBLE: N_("niet meer haalbaar"),
-    State.INCOMPLETE: N_("wacht op aanwezigheden"),
-}
 
 
 @dataclass(frozen=True)
