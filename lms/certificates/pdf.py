@@ -36,7 +36,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from lms import display, pdf_text
 from lms.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
-from lms.timeutil import MONTH_NAMES
+from lms.timeutil import format_date
 
 PETROL = HexColor("#0b5c73")
 PETROL_DARK = HexColor("#073f4f")
@@ -73,8 +73,7 @@ def _fonts() -> tuple[str, str, str, str]:
 def _long_date(value: str | None) -> str:
     if not value:
         return ""
-    day = date.fromisoformat(value)
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+    return format_date(date.fromisoformat(value), weekday=False)
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -84,7 +83,7 @@ def _period(start: str | None, end: str | None) -> str:
         return f"op {_long_date(start)}"
     first, last = date.fromisoformat(start), date.fromisoformat(end)
     if first.year == last.year:
-        head = f"{first.day} {MONTH_NAMES[first.month - 1]}"
+        head = format_date(first, weekday=False, year=False)
         return f"van {head} tot {_long_date(end)}"
     return f"van {_long_date(start)} tot {_long_date(end)}"
 
