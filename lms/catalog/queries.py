@@ -29,7 +29,7 @@ looks at the programme *and* its published modules.
 
 **Custom activities** (leeractiviteit op maat) are organised for one organisation and
 joined by invitation only; they are left out of the public catalogue (the API still lists
-them, see :mod:`lms.api.activities`). The kind filter still offers them ("op aanvraag /
+them, see :mod:`lms.api.views.activities`). The kind filter still offers them ("op aanvraag /
 maatwerk"): that choice finds no cards, and the page says how to ask SAM for one.
 
 **Text search** looks at the title, summary and description, the titles of a programme's

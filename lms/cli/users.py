@@ -7,16 +7,17 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from lms.accounts.importer import ImportReport, LineError, Outcome, check_email, import_users
 from lms.accounts.service import AccountError, NewUser, create_user
-from lms.cli import fail, lms_group
+from lms.cli import fail
 from lms.extensions import db
 from lms.models import Role
 from lms.organisations import membership
 
 
-@lms_group.group("user")
+@click.group("user", cls=AppGroup)
 def user_group() -> None:
     """Gebruikers aanmaken en importeren."""
 

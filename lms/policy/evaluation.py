@@ -79,8 +79,6 @@ class State(enum.StrEnum):
         return STATE_LABELS[self]
 
 
-
-
 @dataclass(frozen=True)
 class SessionFact:
     """One planned session of the activity."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -21,8 +21,6 @@ from lms.schedule import service
 from lms.schedule.forms import CancelSessionForm, ConfirmForm, SessionForm
 from lms.schedule.service import ScheduleError
 from lms.web_errors import flash_refusal
-
-bp = Blueprint("schedule", __name__)
 
 
 def managed_activity(activity_id: int) -> Activity:
@@ -57,7 +55,6 @@ def _mailed_text(count: int) -> str:
     )
 
 
-@bp.route("/activities/<int:activity_id>/sessions", methods=["GET", "POST"])
 @login_required
 def manage(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
@@ -91,7 +88,6 @@ def manage(activity_id: int) -> Any:
     )
 
 
-@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -125,7 +121,6 @@ def edit(session_id: int) -> Any:
     )
 
 
-@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -150,7 +145,6 @@ def cancel(session_id: int) -> Any:
     )
 
 
-@bp.post("/sessions/<int:session_id>/reinstate")
 @login_required
 def reinstate(session_id: int) -> Any:
     session = managed_session(session_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.access import coordinator_required
@@ -20,9 +20,6 @@ from lms.reports import billing, charts, export, per_activity, per_period
 from lms.reports.common import DEFINITIONS, Period
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
-
 
 FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
 
@@ -52,7 +49,6 @@ def _invalid_export(form: Any) -> Response:
 # --- Overview ------------------------------------------------------------------------------------
 
 
-@bp.get("/")
 @coordinator_required
 def index() -> Any:
     period = Period.this_year()
@@ -68,7 +64,6 @@ def _activity_form() -> tuple[ActivityReportForm, bool]:
     return form, form.validate()
 
 
-@bp.get("/activities")
 @coordinator_required
 def activity() -> Any:
     asked = request.args.get("activity_id", "")
@@ -95,7 +90,6 @@ def activity() -> Any:
     )
 
 
-@bp.get("/activities.csv")
 @coordinator_required
 def activity_csv() -> Any:
     form, valid = _activity_form()
@@ -106,7 +100,6 @@ def activity_csv() -> Any:
     return _download(body, "text/csv", f"rapport-activiteiten-{report.filters.period.slug}.csv")
 
 
-@bp.get("/activities.xlsx")
 @coordinator_required
 def activity_xlsx() -> Any:
     form, valid = _activity_form()
@@ -120,7 +113,6 @@ def activity_xlsx() -> Any:
     )
 
 
-@bp.get("/activities/<int:activity_id>")
 @coordinator_required
 def activity_detail(activity_id: int) -> Any:
     detail = per_activity.activity_detail(activity_id) if activity_id <= MAX_ID else None
@@ -143,7 +135,6 @@ def _period_form() -> tuple[PeriodForm, bool]:
     return form, form.validate()
 
 
-@bp.get("/period")
 @coordinator_required
 def period() -> Any:
     form, valid = _period_form()
@@ -164,7 +155,6 @@ def period() -> Any:
     )
 
 
-@bp.get("/period.csv")
 @coordinator_required
 def period_csv() -> Any:
     form, valid = _period_form()
@@ -175,7 +165,6 @@ def period_csv() -> Any:
     return _download(body, "text/csv", f"rapport-periode-{report.period.slug}.csv")
 
 
-@bp.get("/period.xlsx")
 @coordinator_required
 def period_xlsx() -> Any:
     form, valid = _period_form()
@@ -192,7 +181,6 @@ def period_xlsx() -> Any:
 # --- Billing ---------------------------------------------------------------------------------
 
 
-@bp.get("/billing")
 @coordinator_required
 def billing_page() -> Any:
     """Paid enrolments to invoice in a period, per organisation."""
@@ -205,7 +193,6 @@ def billing_page() -> Any:
     return render_template("reports/billing.html", form=form, report=report, args=_query_args())
 
 
-@bp.get("/billing.csv")
 @coordinator_required
 def billing_csv() -> Any:
     form, valid = _period_form()
@@ -216,7 +203,6 @@ def billing_csv() -> Any:
     return _download(body, "text/csv", f"facturatie-{report.period.slug}.csv")
 
 
-@bp.get("/billing.xlsx")
 @coordinator_required
 def billing_xlsx() -> Any:
     form, valid = _period_form()

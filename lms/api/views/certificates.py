@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import gettext as _
 
 from lms.api.auth import api_error, current_api_user, refuse, role_required, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response, ref
 from lms.certificates import service
 from lms.extensions import db
@@ -16,7 +15,6 @@ from lms.timeutil import iso
 from lms.urls import absolute_url
 
 
-@bp.post("/activities/<int:activity_id>/certificates")
 @role_required(Role.COORDINATOR)
 def issue_certificates(activity_id: int) -> Any:
     if db.session.get(Activity, activity_id) is None:
@@ -43,7 +41,6 @@ def issue_certificates(activity_id: int) -> Any:
     }
 
 
-@bp.get("/me/certificates")
 @token_required
 def my_certificates() -> Any:
     return [

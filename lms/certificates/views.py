@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -37,8 +36,6 @@ from lms.timeutil import iso
 from lms.web import wants_json
 from lms.web_errors import flash_refusal
 
-bp = Blueprint("certificates", __name__)
-
 VERIFY_LIMIT_MESSAGE = _l(
     "Te veel controles in korte tijd. Wacht een minuut en probeer het dan opnieuw."
 )
@@ -51,7 +48,6 @@ def _verify_limit() -> str:
 # --- Public verification -------------------------------------------------------------------------
 
 
-@bp.get("/certificates/verify")
 @limiter.shared_limit(_verify_limit, scope="certificate-verify", error_message=VERIFY_LIMIT_MESSAGE)
 def verify_form() -> Any:
     form = VerifyForm(formdata=request.args if "code" in request.args else None)
@@ -107,7 +103,6 @@ def _verification(
     }
 
 
-@bp.get("/certificates/verify/<code>")
 @limiter.shared_limit(_verify_limit, scope="certificate-verify", error_message=VERIFY_LIMIT_MESSAGE)
 def verify(code: str) -> Any:
     canonical = normalise(code)
@@ -138,7 +133,6 @@ def verify(code: str) -> Any:
 # --- The PDF -------------------------------------------------------------------------------------
 
 
-@bp.get("/certificates/<code>.pdf")
 @login_required
 def pdf(code: str) -> Any:
     certificate = service.find_by_code(code)
@@ -176,7 +170,6 @@ def _year_arg() -> int | None:
     return int(value) if value.isdigit() and 1900 < int(value) < 3000 else None
 
 
-@bp.get("/my/learning-record")
 @login_required
 def learning_record() -> Any:
     record = build_learning_record(current_user, _year_arg())
@@ -185,7 +178,6 @@ def learning_record() -> Any:
     )
 
 
-@bp.get("/organisations/staff/<int:user_id>/learning-record")
 @login_required
 def staff_learning_record(user_id: int) -> Any:
     person = db.session.get(User, user_id)
@@ -209,7 +201,6 @@ def staff_learning_record(user_id: int) -> Any:
 # --- Coordinators: overview, issue, revoke, re-issue ----------------------------------------------
 
 
-@bp.get("/certificates/")
 @coordinator_required
 def index() -> Any:
     from lms.certificates.overview import issuing_overview
@@ -218,7 +209,6 @@ def index() -> Any:
     return render_template("certificates/index.html", overview=overview, form=IssueForm())
 
 
-@bp.post("/activities/<int:activity_id>/certificates")
 @coordinator_required
 def issue(activity_id: int) -> Any:
     activity = db.session.get(Activity, activity_id)
@@ -292,7 +282,6 @@ def _current_progress(certificate: Certificate) -> Any:
     return found[0] if found else None
 
 
-@bp.post("/certificates/<int:certificate_id>/keep")
 @coordinator_required
 def keep(certificate_id: int) -> Any:
     """Keep a certificate whose attendance changed after issuing (off the to-do list)."""
@@ -318,13 +307,11 @@ def keep(certificate_id: int) -> Any:
     return _detail(certificate, keep_form=form, status=422)
 
 
-@bp.get("/certificates/<int:certificate_id>")
 @coordinator_required
 def detail(certificate_id: int) -> Any:
     return _detail(_certificate_or_404(certificate_id))
 
 
-@bp.post("/certificates/<int:certificate_id>/revoke")
 @coordinator_required
 def revoke(certificate_id: int) -> Any:
     certificate = _certificate_or_404(certificate_id)
@@ -348,7 +335,6 @@ def revoke(certificate_id: int) -> Any:
     return _detail(certificate, revoke_form=form, status=422)
 
 
-@bp.post("/certificates/<int:certificate_id>/reissue")
 @coordinator_required
 def reissue(certificate_id: int) -> Any:
     certificate = _certificate_or_404(certificate_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -34,8 +34,6 @@ from lms.organisations.forms import EnrolColleagueForm, SubstituteForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
 from lms.web_errors import flash_refusal
-
-bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
 
 def _get_or_404(model: Any, object_id: int) -> Any:
@@ -67,7 +65,6 @@ def _staff_page(organisation: Organisation) -> Any:
     )
 
 
-@bp.get("/staff")
 @role_required(Role.ORGANISATION_CONTACT)
 def staff() -> Any:
     if current_user.organisation_id is None:
@@ -75,7 +72,6 @@ def staff() -> Any:
     return _staff_page(current_user.organisation)
 
 
-@bp.get("/<int:organisation_id>/staff")
 @login_required
 def organisation_staff(organisation_id: int) -> Any:
     organisation = _get_or_404(Organisation, organisation_id)
@@ -87,7 +83,6 @@ def organisation_staff(organisation_id: int) -> Any:
     return _staff_page(organisation)
 
 
-@bp.get("/staff/<int:user_id>")
 @login_required
 def person(user_id: int) -> Any:
     person = _person_or_403(user_id)
@@ -126,7 +121,6 @@ def _posted_or_asked_colleague() -> int | None:
     return int(raw) if raw and raw.isdigit() and int(raw) <= MAX_ID else None
 
 
-@bp.route("/enrol", methods=["GET", "POST"])
 @role_required(Role.ORGANISATION_CONTACT)
 def enrol() -> Any:
     if current_user.organisation_id is None:
@@ -201,7 +195,6 @@ def _back(organisation_id: int) -> Any:
     return redirect(url_for("organisations.requests"))
 
 
-@bp.post("/members/<int:user_id>/confirm")
 @login_required
 def confirm_member(user_id: int) -> Any:
     person, organisation_id = _decide(user_id, pending=True)
@@ -216,7 +209,6 @@ def confirm_member(user_id: int) -> Any:
     return _back(organisation_id)
 
 
-@bp.post("/members/<int:user_id>/decline")
 @login_required
 def decline_member(user_id: int) -> Any:
     person, organisation_id = _decide(user_id, pending=True)
@@ -231,7 +223,6 @@ def decline_member(user_id: int) -> Any:
     return _back(organisation_id)
 
 
-@bp.post("/members/<int:user_id>/end")
 @login_required
 def end_member(user_id: int) -> Any:
     person, organisation_id = _decide(user_id, pending=False)
@@ -253,7 +244,6 @@ def end_member(user_id: int) -> Any:
 # --- Coordinators: organisations people could not find -------------------------------------
 
 
-@bp.get("/requests")
 @role_required(Role.COORDINATOR)
 def requests() -> Any:
     return render_template(
@@ -264,7 +254,6 @@ def requests() -> Any:
     )
 
 
-@bp.post("/requests/<int:user_id>")
 @role_required(Role.COORDINATOR)
 def resolve_request(user_id: int) -> Any:
     """``action`` = ``link`` (``organisation`` id), ``create`` (``name``) or ``dismiss``."""
@@ -326,7 +315,6 @@ def _colleague_enrolment_or_404(enrolment_id: int) -> Any:
     return enrolment
 
 
-@bp.post("/enrolments/<int:enrolment_id>/cancel")
 @role_required(Role.ORGANISATION_CONTACT)
 def cancel_colleague(enrolment_id: int) -> Any:
     """Cancel a colleague's enrolment under the participant's own rules (deadline, waiting
@@ -355,7 +343,6 @@ def cancel_colleague(enrolment_id: int) -> Any:
 # --- Contacts: a colleague goes in someone's place ("vervanging") ---------------------------
 
 
-@bp.route("/enrolments/<int:enrolment_id>/substitute", methods=["GET", "POST"])
 @role_required(Role.ORGANISATION_CONTACT)
 def substitute_colleague(enrolment_id: int) -> Any:
     """Give a colleague's confirmed seat to another colleague: the same seat, both told,

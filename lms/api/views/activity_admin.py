@@ -3,7 +3,7 @@
 The JSON is checked here (types, ISO 8601 times, known fields); the rules are
 :mod:`lms.activities.service`'s (and :mod:`lms.enrolment.service`'s for what a change means
 for enrolments). Both answer with the activity in the shape of ``GET /activities/{id}``
-(:func:`lms.api.activities.serialize_activity`).
+(:func:`lms.api.views.activities.serialize_activity`).
 
 * Times are ISO 8601; without an offset they are read as Brussels time.
 * Raising ``capacity`` confirms (or offers seats to) people on the waiting list in the same
@@ -22,10 +22,9 @@ from sqlalchemy import or_, select
 
 from lms.activities import service
 from lms.activities.service import ActivityError
-from lms.api.activities import ACTIVITY_ID_PARAMETER, serialize_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, role_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
+from lms.api.views.activities import ACTIVITY_ID_PARAMETER, serialize_activity
 from lms.enrolment.queries import seat_summary
 from lms.enrolment.service import EnrolmentError
 from lms.errors import RuleError
@@ -247,7 +246,6 @@ def _respond(activity: Activity, status: int = 200) -> Any:
     return serialize_activity(activity, seat_summary(activity)), status, headers
 
 
-@bp.post("/activities")
 @role_required(Role.COORDINATOR)
 def create_activity() -> Any:
     data = json_body()
@@ -286,7 +284,6 @@ def create_activity() -> Any:
     return _respond(activity, 201)
 
 
-@bp.patch("/activities/<int:activity_id>")
 @role_required(Role.COORDINATOR)
 def patch_activity(activity_id: int) -> Any:
     data = json_body()

@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.enrolment import queries, rules, service
 from lms.enrolment.service import EnrolmentError
@@ -57,7 +56,6 @@ def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
     }
 
 
-@bp.post("/activities/<int:activity_id>/enrolment")
 @token_required
 def enrol(activity_id: int) -> Any:
     user = current_api_user()
@@ -89,7 +87,6 @@ def _answers() -> dict[str, Any]:
     return answers
 
 
-@bp.delete("/activities/<int:activity_id>/enrolment")
 @token_required
 def cancel(activity_id: int) -> Any:
     user = current_api_user()
@@ -140,7 +137,6 @@ def _colleague_for(actor: User, data: dict[str, Any]) -> User:
     return user
 
 
-@bp.post("/activities/<int:activity_id>/enrolments")
 @token_required
 @limiter.limit(
     "30 per minute",
@@ -180,7 +176,6 @@ def _row(enrolment: Enrolment, position: int | None) -> dict[str, Any]:
 STATUS_VALUES = [s.value for s in EnrolmentStatus]
 
 
-@bp.get("/activities/<int:activity_id>/enrolments")
 @token_required
 def list_enrolments(activity_id: int) -> Any:
     user = current_api_user()
@@ -206,7 +201,6 @@ def list_enrolments(activity_id: int) -> Any:
     return [_row(row.enrolment, row.position) for row in rows]
 
 
-@bp.get("/me/enrolments")
 @token_required
 def my_enrolments() -> Any:
     user = current_api_user()

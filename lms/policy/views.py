@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -23,9 +23,6 @@ from lms.policy.progress import activity_progress as gather_progress
 from lms.policy.progress import load_activities, user_progress
 from lms.web_errors import flash_refusal
 
-bp = Blueprint("policy", __name__)
-
-
 # --- The editor ----------------------------------------------------------------------------------
 
 
@@ -41,7 +38,6 @@ def _policy_or_404(policy_id: int) -> LearningPolicy:
     return policy
 
 
-@bp.get("/policy/")
 @coordinator_required
 def index() -> Any:
     policies = service.all_policies()
@@ -55,7 +51,6 @@ def index() -> Any:
     )
 
 
-@bp.get("/policy/<int:policy_id>")
 @coordinator_required
 def show(policy_id: int) -> Any:
     policies = service.all_policies()
@@ -78,7 +73,6 @@ def _apply_service_error(form, exc: service.PolicyError) -> None:
     target.errors = [*target.errors, exc.message]
 
 
-@bp.route("/policy/new", methods=["GET", "POST"])
 @coordinator_required
 def new() -> Any:
     form = _form_class()()
@@ -120,7 +114,6 @@ def new() -> Any:
     )
 
 
-@bp.route("/policy/<int:policy_id>/edit", methods=["GET", "POST"])
 @coordinator_required
 def edit(policy_id: int) -> Any:
     policy = _policy_or_404(policy_id)
@@ -147,7 +140,6 @@ def edit(policy_id: int) -> Any:
     return render_template("policy/edit.html", form=form, source=policy, policy=policy), status
 
 
-@bp.post("/policy/<int:policy_id>/delete")
 @coordinator_required
 def delete(policy_id: int) -> Any:
     policy = _policy_or_404(policy_id)
@@ -174,7 +166,6 @@ def _activity_or_404(activity_id: int) -> Activity:
     return activity
 
 
-@bp.get("/activities/<int:activity_id>/progress")
 @login_required
 def activity_progress(activity_id: int) -> Any:
     activity = _activity_or_404(activity_id)
@@ -198,7 +189,6 @@ def activity_progress(activity_id: int) -> Any:
     )
 
 
-@bp.get("/my/activities/<int:activity_id>/progress")
 @login_required
 def my_progress(activity_id: int) -> Any:
     activity = _activity_or_404(activity_id)
@@ -222,7 +212,6 @@ def my_progress(activity_id: int) -> Any:
     )
 
 
-@bp.post("/activities/<int:activity_id>/sessions/<int:session_id>/absence")
 @login_required
 def report_absence(activity_id: int, session_id: int) -> Any:
     """The participant reports they cannot come to a future session (excused, with a reason)."""
@@ -259,7 +248,6 @@ def report_absence(activity_id: int, session_id: int) -> Any:
 # --- Template globals shared by the policy and certificate pages ----------------------------------
 
 
-@bp.app_template_global("trainer_todo")
 def _trainer_todo() -> Any:
     """The to-do list of the signed-in trainer (their "Mijn sessies"), or None for others.
 

@@ -30,7 +30,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
 from lms.api.auth import api_error, bearer_token, current_api_user
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response, ref
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
@@ -143,7 +142,6 @@ def _sorted_for_listing(activities: Sequence[Activity]) -> list[Activity]:
     return sorted(activities, key=key)
 
 
-@bp.get("/activities")
 def list_activities() -> Any:
     wanted = request.args.get("status", "published")
     if wanted not in STATUS_FILTERS:
@@ -161,7 +159,6 @@ def list_activities() -> Any:
     return [serialize_activity(a, summaries[a.id]) for a in activities]
 
 
-@bp.get("/activities/<int:activity_id>")
 def get_activity(activity_id: int) -> Any:
     coordinator = _viewer_is_coordinator()
     activity = None

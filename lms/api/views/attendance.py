@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.attendance import queries, service
 from lms.attendance.service import AttendanceError, Mark
@@ -62,13 +61,11 @@ def _body(session: ActivitySession) -> dict[str, Any]:
     }
 
 
-@bp.get("/sessions/<int:session_id>/attendance")
 @token_required
 def get_attendance(session_id: int) -> Any:
     return _body(_managed_session(session_id))
 
 
-@bp.put("/sessions/<int:session_id>/attendance")
 @token_required
 def put_attendance(session_id: int) -> Any:
     session = _managed_session(session_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request
+from flask import current_app, jsonify, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -14,17 +14,13 @@ from lms.i18n import LANGUAGE_COOKIE
 from lms.redirects import safe_next
 from lms.web import FONT_SIZE_COOKIE, FONT_SIZES
 
-bp = Blueprint("core", __name__)
-
 ONE_YEAR = 365 * 24 * 3600
 
 
-@bp.get("/")
 def index() -> Any:
     return render_template("core/index.html")
 
 
-@bp.get("/healthz")
 def healthz() -> Any:
     try:
         db.session.execute(text("SELECT 1"))
@@ -67,13 +63,11 @@ def _font_size_response() -> Any:
     return response
 
 
-@bp.post("/preferences/font-size")
 def font_size() -> Any:
     """Remember the chosen font size in a cookie (works without JavaScript)."""
     return _font_size_response()
 
 
-@bp.get("/preferences/choose-font-size")
 def font_size_link() -> Any:
     """The same for visitors who are not signed in: the footer's form is a GET for them, so
     pages need no CSRF token and no session. It only sets a cookie of the visitor's own
@@ -81,7 +75,6 @@ def font_size_link() -> Any:
     return _font_size_response()
 
 
-@bp.post("/preferences/language")
 def language() -> Any:
     """The language, in a cookie and, for someone signed in, on their account."""
     lang = request.form.get("lang", "nl")
@@ -94,7 +87,6 @@ def language() -> Any:
     return response
 
 
-@bp.get("/preferences/choose-language")
 def language_link() -> Any:
     """The language for visitors who are not signed in (a GET that only sets the cookie,
     as :func:`font_size_link`). It never changes an account: signed-in people use the

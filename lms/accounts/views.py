@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
@@ -36,8 +36,6 @@ from lms.organisations.membership import MembershipError
 from lms.redirects import safe_next
 from lms.web_errors import flash_refusal
 
-bp = Blueprint("accounts", __name__, url_prefix="/account")
-
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
@@ -56,7 +54,6 @@ def _account_and_address() -> str:
     return f"{email}|{get_remote_address()}"
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _login_limit,
     key_func=_account_and_address,
@@ -94,7 +91,6 @@ def _first_page(user: Any) -> str:
     return url_for(target[0], **target[1]) if target else url_for("core.index")
 
 
-@bp.post("/logout")
 def logout() -> Any:
     if current_user.is_authenticated:
         service.end_all_sessions(current_user._get_current_object())
@@ -104,7 +100,6 @@ def logout() -> Any:
     return redirect(url_for("core.index"))
 
 
-@bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(
     "20 per hour",
     methods=["POST"],
@@ -136,7 +131,6 @@ def register() -> Any:
     return render_template("accounts/register.html", form=form)
 
 
-@bp.get("/check-mail")
 def check_mail() -> Any:
     return render_template("accounts/check_mail.html")
 
@@ -147,7 +141,6 @@ def _verify_link_and_address() -> str:
     return f"{request.path[:300]}|{get_remote_address()}"
 
 
-@bp.route("/verify/<token>", methods=["GET", "POST"])
 @limiter.limit(
     _login_limit,
     key_func=_verify_link_and_address,
@@ -200,7 +193,6 @@ def verify_email(token: str) -> Any:
     return render_template("accounts/verify.html", form=form, **page)
 
 
-@bp.post("/verify/<token>/not-me")
 @limiter.limit("10 per minute")
 def withdraw_registration(token: str) -> Any:
     """ "Dit was ik niet": the owner of the address removes an account someone else
@@ -226,7 +218,6 @@ def withdraw_registration(token: str) -> Any:
     return redirect(url_for("accounts.register"))
 
 
-@bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
 def resend_verification() -> Any:
     form = ResendVerificationForm()
@@ -237,7 +228,6 @@ def resend_verification() -> Any:
     return render_template("accounts/resend_verification.html", form=form)
 
 
-@bp.route("/welcome/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def accept_invitation(token: str) -> Any:
     user = service.user_for_invitation_token(token)
@@ -252,7 +242,6 @@ def accept_invitation(token: str) -> Any:
     )
 
 
-@bp.route("/email", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per hour", methods=["POST"])
 def change_email() -> Any:
@@ -278,7 +267,6 @@ def change_email() -> Any:
     return render_template("accounts/email.html", form=form)
 
 
-@bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
@@ -296,7 +284,6 @@ def forgot_password() -> Any:
     return render_template("accounts/forgot.html", form=form)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def reset_password(token: str) -> Any:
     user = service.user_for_reset_token(token)
@@ -325,7 +312,6 @@ def _choose_password(user: Any, apply: Any, done: str, template: str, **context:
     return render_template(template, form=form, **context)
 
 
-@bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile() -> Any:
     form = organisation_form(ProfileForm, obj=None, data={"name": current_user.name})
@@ -361,7 +347,6 @@ def profile() -> Any:
     )
 
 
-@bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Any:
     form = ChangePasswordForm()
@@ -393,7 +378,6 @@ def change_password() -> Any:
     return render_template("accounts/password.html", form=form)
 
 
-@bp.post("/tokens")
 @login_required
 @limiter.limit("10 per hour")
 def create_token() -> Any:
@@ -405,7 +389,6 @@ def create_token() -> Any:
     return render_template("accounts/token_created.html", token=raw)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Any:
     if not FlaskForm().validate_on_submit():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,18 +19,14 @@ from lms.intake.forms import AnswerForm, QuestionForm
 from lms.intake.service import IntakeError
 from lms.models import Activity, IntakeQuestion, Role
 
-bp = Blueprint("intake", __name__)
-
 MAX_ID = 2**31 - 1
 
 
-@bp.app_template_global("intake_answers")
 def intake_answers(enrolment_ids: Any) -> dict[int, list[queries.AnswerRow]]:
     """For coordinators' templates: the answers of a list of enrolments, in one query."""
     return queries.answers_by_enrolment(int(i) for i in enrolment_ids)
 
 
-@bp.app_template_global("intake_question_count")
 def intake_question_count(activity_id: int) -> int:
     return len(queries.questions_for(activity_id))
 
@@ -44,7 +40,6 @@ def _coordinator_activity(activity_id: int) -> Activity:
     return activity
 
 
-@bp.route("/admin/activities/<int:activity_id>/questions", methods=["GET", "POST"])
 @login_required
 def questions(activity_id: int) -> Any:
     """The activity's intake questions and a form to add one."""
@@ -89,7 +84,6 @@ def _question_or_404(activity_id: int, question_id: int) -> IntakeQuestion:
     return question
 
 
-@bp.post("/admin/activities/<int:activity_id>/questions/<int:question_id>/delete")
 @login_required
 def remove(activity_id: int, question_id: int) -> Any:
     question = _question_or_404(activity_id, question_id)
@@ -102,7 +96,6 @@ def remove(activity_id: int, question_id: int) -> Any:
     return redirect(url_for("intake.questions", activity_id=activity_id), code=303)
 
 
-@bp.post("/admin/activities/<int:activity_id>/questions/<int:question_id>/move")
 @login_required
 def move(activity_id: int, question_id: int) -> Any:
     question = _question_or_404(activity_id, question_id)

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, token_required
-from lms.api.blueprint import bp
 from lms.api.serializers import number
 from lms.api.spec import document, error_response, json_response, ref
 from lms.display import pct_number
@@ -51,7 +50,6 @@ def _unrecorded(decision) -> list[dict[str, Any]]:
     ]
 
 
-@bp.get("/activities/<int:activity_id>/progress")
 @token_required
 def get_activity_progress(activity_id: int) -> Any:
     activity = load_activities([activity_id]).get(activity_id)

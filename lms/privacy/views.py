@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,10 +21,7 @@ from lms.privacy.settings import privacy_contact, retention
 from lms.timeutil import to_local
 from lms.web_errors import flash_refusal
 
-bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
-
-@bp.get("")
 def statement() -> Any:
     return render_template(
         "privacy/statement.html",
@@ -36,7 +33,6 @@ def statement() -> Any:
     )
 
 
-@bp.get("/my-data")
 @login_required
 def my_data() -> Response:
     """All data held about the logged-in person, as a JSON download."""
@@ -50,7 +46,6 @@ def my_data() -> Response:
     return response
 
 
-@bp.route("/erase/<int:user_id>", methods=["GET", "POST"])
 @coordinator_required
 def erase(user_id: int) -> Any:
     """A coordinator erases a person's data on their request (after a confirmation)."""

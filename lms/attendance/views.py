@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -40,8 +39,6 @@ from lms.slugs import slugify
 from lms.timeutil import format_time, to_local
 from lms.urls import absolute_url
 from lms.web_errors import flash_refusal
-
-bp = Blueprint("attendance", __name__)
 
 #: After a valid code, a participant who must log in first has this long to finish.
 CHECKIN_GRANT_SECONDS = 15 * 60
@@ -79,7 +76,6 @@ def _filename(*parts: str) -> str:
 # --- Mijn sessies -------------------------------------------------------------------------
 
 
-@bp.get("/my/sessions")
 @role_required(Role.TRAINER, Role.COORDINATOR)
 def my_sessions() -> Any:
     """Today's sessions first, then upcoming and recent ones.
@@ -108,7 +104,6 @@ def my_sessions() -> Any:
 # --- Taking attendance ---------------------------------------------------------------------
 
 
-@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def take(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -203,7 +198,6 @@ def _saved_message(result: service.RecordResult, unchosen: int) -> str:
     return message
 
 
-@bp.get("/sessions/<int:session_id>/attendance/history")
 @login_required
 def history(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -220,7 +214,6 @@ def history(session_id: int) -> Any:
 # --- Paper and spreadsheet -----------------------------------------------------------------
 
 
-@bp.get("/sessions/<int:session_id>/attendance.pdf")
 @login_required
 def sheet(session_id: int) -> Any:
     session = managed_session(session_id)
@@ -234,7 +227,6 @@ def sheet(session_id: int) -> Any:
     return _no_store(response)
 
 
-@bp.get("/activities/<int:activity_id>/attendance")
 @login_required
 def overview(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
@@ -249,7 +241,6 @@ def overview(activity_id: int) -> Any:
     )
 
 
-@bp.get("/activities/<int:activity_id>/attendance.csv")
 @login_required
 def export_csv(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
@@ -265,7 +256,6 @@ def export_csv(activity_id: int) -> Any:
 # --- Mailing the group ------------------------------------------------------------------
 
 
-@bp.route("/activities/<int:activity_id>/group-mail", methods=["GET", "POST"])
 @login_required
 def group_mail(activity_id: int) -> Any:
     """The activity's trainers (and coordinators) mail its confirmed participants: a
@@ -334,7 +324,6 @@ def group_mail(activity_id: int) -> Any:
 # --- Self check-in: the trainer's screen ---------------------------------------------------
 
 
-@bp.get("/sessions/<int:session_id>/checkin")
 @login_required
 def checkin_display(session_id: int) -> Any:
     """The full-screen check-in display for a projector: the code, its QR code and who
@@ -355,7 +344,6 @@ def checkin_display(session_id: int) -> Any:
     )
 
 
-@bp.get("/sessions/<int:session_id>/checkin/state.json")
 @login_required
 def checkin_state(session_id: int) -> Any:
     """What the check-in display shows now, as JSON (polled every few seconds)."""
@@ -469,7 +457,6 @@ def _refusal(error: AttendanceError, session_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/checkin", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     "20 per minute",
@@ -496,7 +483,6 @@ def checkin_form() -> Any:
     return _no_store(Response(render_template("attendance/checkin_form.html", form=form)))
 
 
-@bp.get("/checkin/<int:session_id>")
 @limiter.limit("120 per minute", key_func=lambda: f"checkin-scan:{request.remote_addr}")
 def checkin_scan(session_id: int) -> Any:
     """Where the QR code points: ``/checkin/<id>?code=…``.
@@ -533,7 +519,6 @@ def checkin_scan(session_id: int) -> Any:
     return _do_checkin(session)
 
 
-@bp.get("/checkin/<int:session_id>/ok")
 @login_required
 def checkin_done(session_id: int) -> Any:
     """Says "you are checked in" only when the record is there."""
@@ -562,7 +547,6 @@ def checkin_done(session_id: int) -> Any:
 # --- A participant's own attendance ---------------------------------------------------------
 
 
-@bp.get("/my/activities/<int:activity_id>/attendance")
 @login_required
 def my_attendance(activity_id: int) -> Any:
     activity = queries.load_activity(activity_id)

@@ -10,12 +10,10 @@ from flask_babel import gettext as _
 from lms.accounts.service import authenticate
 from lms.accounts.tokens import create_api_token, revoke_api_token
 from lms.api.auth import api_error, current_api_token
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response
 from lms.extensions import db, limiter
 
 
-@bp.post("/tokens")
 @limiter.limit("10 per minute")
 def create_token() -> Any:
     auth = request.authorization
@@ -32,7 +30,6 @@ def create_token() -> Any:
     return {"token": raw}, 201
 
 
-@bp.delete("/tokens")
 def revoke_token() -> Any:
     token = current_api_token()
     if token is None:

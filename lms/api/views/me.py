@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from lms.api.auth import current_api_user, token_required
-from lms.api.blueprint import bp
 from lms.api.spec import document, error_response, json_response, ref
 from lms.calendar.tokens import personal_feed_url
 from lms.extensions import db
 
 
-@bp.get("/me")
 @token_required
 def me() -> Any:
     user = current_api_user()

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
 from lms.privacy.settings import privacy_contact
-
-bp = Blueprint("contact", __name__)
 
 
 def _setting(name: str) -> str:
@@ -29,7 +27,6 @@ def contact_email() -> str:
     return _setting("LMS_CONTACT_EMAIL") or privacy_contact()
 
 
-@bp.get("/contact")
 def page() -> Any:
     address = _setting("LMS_CONTACT_ADDRESS").replace("|", "\n")
     phone = _setting("LMS_CONTACT_PHONE")

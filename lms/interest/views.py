@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -27,12 +27,9 @@ from lms.interest.tokens import read_stop_token
 from lms.models import Activity, ActivityStatus, Theme
 from lms.web_errors import flash_refusal
 
-bp = Blueprint("interest", __name__)
-
 MAX_ID = 2**31 - 1
 
 
-@bp.app_template_global("interest_state")
 def interest_state(activity: Activity) -> dict[str, Any]:
     """For the activity page: whether the person is on this activity's list, and a form."""
     if not current_user.is_authenticated:
@@ -44,7 +41,6 @@ def interest_state(activity: Activity) -> dict[str, Any]:
     }
 
 
-@bp.app_template_global("interest_counts")
 def interest_counts(activity_ids: Any) -> dict[int, int]:
     """For coordinators' pages: people interested per activity, in one query."""
     return queries.counts_by_activity(int(i) for i in activity_ids)
@@ -66,7 +62,6 @@ def _theme_or_404(theme_id: int) -> Theme:
     return theme
 
 
-@bp.route("/activities/<int:activity_id>/interest", methods=["GET", "POST"])
 @login_required
 def activity(activity_id: int) -> Any:
     """Subscribe (or, with ``stop``, unsubscribe) to the activity's next edition. GET
@@ -99,7 +94,6 @@ def activity(activity_id: int) -> Any:
     return back
 
 
-@bp.get("/op-de-hoogte")
 def themes() -> Any:
     """The themes, each with its button, and the lists the person is on."""
     all_themes = list(db.session.scalars(select(Theme).order_by(Theme.name)))
@@ -120,7 +114,6 @@ def themes() -> Any:
     )
 
 
-@bp.route("/op-de-hoogte/themes/<int:theme_id>", methods=["GET", "POST"])
 @login_required
 def theme(theme_id: int) -> Any:
     item = _theme_or_404(theme_id)
@@ -141,7 +134,6 @@ def theme(theme_id: int) -> Any:
     return back
 
 
-@bp.route("/op-de-hoogte/stop/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def stop(token: str) -> Any:
     """The stop link of an interest mail (see the module docstring)."""

@@ -12,7 +12,6 @@ import hashlib
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -34,8 +33,6 @@ from lms.calendar.agenda import build_month, is_cancelled, month_bounds, weekday
 from lms.extensions import db
 from lms.models import Activity, ActivityStatus, Role, utcnow
 from lms.timeutil import to_local
-
-bp = Blueprint("calendar", __name__)
 
 PUBLIC_MAX_AGE = 300  # seconds: public feeds may be cached briefly by anyone
 CALENDAR_MIMETYPE = "text/calendar"
@@ -70,22 +67,18 @@ def _feed_response(feed: feeds.Feed | None) -> Response:
     return response
 
 
-@bp.get("/calendar/catalogue.ics")
 def catalogue_feed() -> Response:
     return _feed_response(feeds.catalogue(utcnow()))
 
 
-@bp.get("/calendar/<token>.ics")
 def personal_feed(token: str) -> Response:
     return _feed_response(feeds.personal(token, utcnow()))
 
 
-@bp.get("/activities/<int:activity_id>/calendar.ics")
 def activity_feed(activity_id: int) -> Response:
     return _feed_response(feeds.activity(activity_id, utcnow()))
 
 
-@bp.get("/sessions/<int:session_id>.ics")
 def session_download(session_id: int) -> Response:
     """One session as a downloadable event ("Toevoegen aan agenda")."""
     stamp = queries.session_stamp(session_id)
@@ -145,7 +138,6 @@ def _may_join(activity_id: int) -> bool:
 # --- Subscription page ------------------------------------------------------------------------
 
 
-@bp.route("/calendar/subscribe", methods=["GET", "POST"])
 @login_required
 def subscription() -> Any:
     """ "Agenda-abonnement": the personal feed's links, how to subscribe, and rotation."""
@@ -194,8 +186,6 @@ def activity_href(activity_id: int) -> str:
         return f"/activities/{activity_id}"
 
 
-@bp.get("/agenda")
-@bp.get("/agenda/<int:year>/<int:month>")
 @login_required
 def agenda(year: int | None = None, month: int | None = None) -> Any:
     """ "Mijn agenda": a month of one's own sessions (server-rendered, no script needed)."""
