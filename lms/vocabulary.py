@@ -54,6 +54,11 @@ class Label:
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def inline(self) -> str:
+        """The label inside a sentence ("Jij: ingeschreven", "Je inschrijving: wachtlijst")."""
+        return self.text[:1].lower() + self.text[1:]
+
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]

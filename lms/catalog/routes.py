@@ -181,7 +181,7 @@ def fill_in_mine(body: str, mine: dict[int, EnrolmentStatus]) -> str:
         status = mine.get(int(match.group(1)))
         if status is None:
             return ""
-        label = escape(_("Jij: %(status)s", status=enrolment_label(status).text))
+        label = escape(_("Jij: %(status)s", status=enrolment_label(status).inline))
         return f'<span class="badge badge-kind cat-mine">{label}</span> '
 
     return _MINE_MARKER.sub(badge, body)

@@ -16,6 +16,7 @@ from lms.vocabulary import Label, enrolment_label, state_label
 def test_each_status_reads_one_way(app) -> None:  # type: ignore[no-untyped-def]
     with app.test_request_context():
         assert enrolment_label(EnrolmentStatus.CONFIRMED) == Label("Ingeschreven", "ok")
+        assert enrolment_label(EnrolmentStatus.CONFIRMED).inline == "ingeschreven"
         assert enrolment_label("pending") == Label("Aangevraagd", "muted")
         assert enrolment_label(EnrolmentStatus.WAITLISTED) == Label("Wachtlijst", "warn")
         assert enrolment_label(EnrolmentStatus.WAITLISTED, position=2).text == (
