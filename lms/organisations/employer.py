@@ -63,7 +63,7 @@ def substitute_colleague(enrolment: Enrolment, replacement: User, *, contact: Us
 def tell_contact(
     contact: User,
     action: str,
-    colleague: User,
+    colleague: User | str,
     activity_title: str,
     *,
     status: str = "",
@@ -71,23 +71,25 @@ def tell_contact(
     person_url: str | None = None,
 ) -> None:
     """Queue the contact's copy (``templates/mail/contact_copy.txt``; Dutch, like every
-    mail). ``action`` is one of the verbs that template knows."""
+    mail). ``action`` is one of the verbs that template knows; ``colleague`` a user or,
+    for someone without an account page yet, a name (with ``person_url=""``)."""
     if not contact.is_active:
         return
+    name = colleague if isinstance(colleague, str) else colleague.name
     queue_mail(
         kind="contact_copy",
         to=contact,
-        subject=f"Bevestiging: {_SUBJECTS[action]} voor {colleague.name}",
+        subject=f"Bevestiging: {_SUBJECTS[action]} voor {name}",
         context={
             "first_name": contact.first_name,
             "action": action,
-            "colleague": colleague.name,
+            "colleague": name,
             "activity": activity_title,
             "status": status,
             "replacement": replacement,
-            "person_url": absolute_url("organisations.person", user_id=colleague.id)
-            if person_url is None
-            else person_url,
+            "person_url": person_url
+            if person_url is not None or isinstance(colleague, str)
+            else absolute_url("organisations.person", user_id=colleague.id),
         },
     )
 

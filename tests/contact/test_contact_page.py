@@ -116,7 +116,7 @@ def test_the_address_alone_is_shown_when_only_it_is_configured(client, app):
 
 
 def test_a_refusal_that_says_contact_sam_links_to_the_contact_page(
-    client, login, create_user, create_activity
+    login, create_user, create_activity
 ):
     from datetime import timedelta
 
@@ -130,8 +130,10 @@ def test_a_refusal_that_says_contact_sam_links_to_the_contact_page(
     db.session.commit()
     activity.cancellation_deadline = utcnow() - timedelta(hours=1)
     db.session.commit()
-    page = _parse(login(user).get(f"/activities/{activity.id}").get_data(as_text=True))
-    assert ("/contact", "contact op met SAM") in page.links
+    client = login(user)
+    for path in (f"/activities/{activity.id}", "/my/enrolments"):
+        page = _parse(client.get(path).get_data(as_text=True))
+        assert ("/contact", "contact op met SAM") in page.links, path
 
 
 def test_a_flashed_refusal_links_to_the_contact_page(app):

@@ -470,6 +470,12 @@ MATRIX: list[Route] = [
         "/organisations/enrolments/{P_enrolment_E}/substitute",
                                     "login 403   403   403   403   303*  404   403   login",
         form=lambda w: {"replacement": str(w["R_id"])}),
+    # A contact invites a new colleague by e-mail into their own organisation.
+    row("GET", "accounts.invite_colleague", "/account/colleagues/invite",
+                                    "login 403   403   403   403   200   200   403   login"),
+    row("POST", "accounts.invite_colleague", "/account/colleagues/invite",
+                                    "login 403   403   403   403   303*  303*  403   login",
+        form={"name": "Nieuwe Collega", "email": "nieuwe.collega@example.org"}),
     # Organisations people could not find in the list (X's): coordinators only.
     row("GET", "organisations.requests", "/organisations/requests",
                                     "login 403   403   403   403   403   403   200   login"),
@@ -543,6 +549,11 @@ MATRIX: list[Route] = [
     row("GET", "reports.billing_csv", "/reports/billing.csv",
                                     "login 403   403   403   403   403   403   200   login"),
     row("GET", "reports.billing_xlsx", "/reports/billing.xlsx",
+                                    "login 403   403   403   403   403   403   200   login"),
+    # An activity's enrolments and requests with the intake answers (personal data).
+    row("GET", "reports.enrolments_csv", "/reports/activities/{A}/enrolments.csv",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("GET", "reports.enrolments_xlsx", "/reports/activities/{A}/enrolments.xlsx",
                                     "login 403   403   403   403   403   403   200   login"),
 
     # --- Schedule ----------------- ANON  P     Q     T     U     K     L     C     D
