@@ -37,6 +37,7 @@ from lms.catalog.queries import (
 )
 from lms.display_dates import display_month
 from lms.models import KIND_LABELS, EnrolmentStatus, utcnow
+from lms.vocabulary import enrolment_label
 from lms.web import FONT_SIZE_COOKIE
 
 bp = Blueprint("catalog", __name__)
@@ -180,7 +181,7 @@ def fill_in_mine(body: str, mine: dict[int, EnrolmentStatus]) -> str:
         status = mine.get(int(match.group(1)))
         if status is None:
             return ""
-        label = escape(_("Jij: %(status)s", status=_(status.label)))
+        label = escape(_("Jij: %(status)s", status=enrolment_label(status).inline))
         return f'<span class="badge badge-kind cat-mine">{label}</span> '
 
     return _MINE_MARKER.sub(badge, body)
