@@ -50,6 +50,7 @@ from lms.catalog.queries import (
 )
 from lms.display_dates import display_month
 from lms.models import ACTIVE_STATUSES, KIND_LABELS, utcnow
+from lms.vocabulary import enrolment_label
 
 bp = Blueprint("catalog", __name__)
 
@@ -184,7 +185,7 @@ def _render_frame(page_number: int) -> Frame:
         raise RuntimeError("The catalogue frame has no single place for the content.")
     badges = {
         status.value: '<span class="badge badge-kind cat-mine">'
-        f"{escape(_('Jij: %(status)s', status=_(status.label)))}</span> "
+        f"{escape(_('Jij: %(status)s', status=enrolment_label(status).inline))}</span> "
         for status in ACTIVE_STATUSES
     }
     return Frame(parts[0], parts[1], badges, page_number)
