@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
 from lms.activities.queries import activity_with_sessions
+from lms.catalog.page_cache import shared_response, visitor_version
 from lms.enrolment import billing, queries, rules, service
 from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
 from lms.enrolment.messages import cancelled_message, outcome_message
@@ -29,6 +30,7 @@ from lms.intake import service as intake_service
 from lms.intake.queries import has_questions as has_intake_questions
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("enrolment", __name__)
 
@@ -78,7 +80,7 @@ def enrol(activity_id: int) -> Any:
         enrolment, changed = service.enrol(activity, current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _back_to(activity_id)
     db.session.commit()
     flash(outcome_message(enrolment, changed), "success" if changed else "info")
@@ -128,7 +130,7 @@ def confirm_paid(activity_id: int) -> Any:
             answer_errors = exc.errors
         except EnrolmentError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
             return _back_to(activity_id)
         else:
             billing.remember(current_user, details)
@@ -171,8 +173,13 @@ def colleagues_of(user: User) -> list[User]:
 @bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int) -> Any:
     """The activity page: what, when, where, the places left and the one button whose
-    label follows the person's state (:func:`lms.enrolment.queries.action_state`)."""
+    label follows the person's state (:func:`lms.enrolment.queries.action_state`).
+
+    For visitors who are not signed in it is the same for all of them and kept whole in
+    front of Flask (lms.catalog.page_cache), with an ETag, until the offer's version
+    changes or the clock passes a moment the page shows."""
     now = utcnow()
+    version = visitor_version()  # before anything is read
     item = activity_with_sessions(activity_id)
     if item is None:
         abort(404)
@@ -194,7 +201,7 @@ def activity(activity_id: int) -> Any:
     modules = []
     if item.is_programme:
         modules = [m for m in item.modules if m.status != ActivityStatus.DRAFT]
-    return render_template(
+    html = render_template(
         "enrolment/activity.html",
         activity=item,
         summary=summary,
@@ -211,6 +218,7 @@ def activity(activity_id: int) -> Any:
         can_manage=can_manage_activity(current_user, item),
         your_price=price_for(item, current_user) if current_user.is_authenticated else None,
     )
+    return shared_response(html, version, now)
 
 
 def _trainers(activity: Activity, modules: list[Activity]) -> list[Any]:
@@ -238,7 +246,7 @@ def enrol_colleague(activity_id: int) -> Any:
         enrolment, changed = service.enrol_on_behalf(activity, colleague, actor=current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _back_to(activity_id)
     db.session.commit()
     flash(outcome_message(enrolment, changed, for_self=False), "success" if changed else "info")
@@ -267,7 +275,7 @@ def cancel(enrolment_id: int) -> Any:
             service.cancel(activity, current_user)
         except EnrolmentError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
             return redirect(url_for("enrolment.mine"))
         db.session.commit()
         flash(cancelled_message(previous, activity.title), "success")
@@ -320,7 +328,7 @@ def _accept(enrolment: Enrolment, actor: User, target: Any) -> Any:
         service.accept_offer(enrolment, actor=actor)
     except EnrolmentError as exc:
         db.session.commit()  # an offer found expired under the lock is passed on
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return target
     db.session.commit()
     flash(_("Je bent ingeschreven voor „%(title)s”. Welkom!", title=title), "success")
@@ -347,7 +355,7 @@ def _decline(enrolment: Enrolment, actor: User, target: Any) -> Any:
         service.decline_offer(enrolment, actor=actor)
     except EnrolmentError as exc:
         db.session.commit()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return target
     db.session.commit()
     flash(
