@@ -2,9 +2,15 @@
 
 Every test that uses ``app`` (or anything built on it) runs once per database backend:
 SQLite always, PostgreSQL when ``TEST_DATABASE_URL`` is set; the test id says which
-(``test_x[sqlite]``, ``test_x[postgresql]``). The schema is built once per backend; after
-each test every table is emptied, so tests are isolated and may commit (threads in
-concurrency tests need real commits).
+(``test_x[sqlite]``, ``test_x[postgresql]``). The schema is built once per backend.
+
+Isolation: a test runs inside one database transaction on one connection, rolled back after
+it. The application's session is bound to that connection in savepoint mode, so the code
+under test may commit (a commit releases a savepoint) and every request of the test client
+sees what the test wrote. A test whose commits must be seen by another connection (threads,
+a second connection holding a lock, a worker process, the live server of the browser tests,
+backups and migrations) is marked ``@pytest.mark.commits``: it really commits, and every
+table is emptied after it.
 
 Factories are fixtures that return small callables: ``create_user(...)``,
 ``create_activity(...)``. ``count_queries`` catches N+1 queries. Any test that would reach
@@ -13,6 +19,7 @@ an SMTP server fails unless it uses the ``smtp_server`` fixture.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import smtplib
@@ -24,10 +31,12 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, select, text
 
 from config import normalise_database_url
 from lms import create_app
+from lms.accounts import tokens as tokens_module
 from lms.accounts.passwords import hash_password
 from lms.accounts.tokens import create_api_token
 from lms.extensions import db, limiter
@@ -106,19 +115,96 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class _ConnectionSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session, but on the connection it was given.
+
+    Flask-SQLAlchemy's ``get_bind`` always answers with its engine; a test that runs inside
+    one outer transaction needs every session (the test's and each request's) on that
+    transaction's connection instead.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any):
+        return bind if bind is not None else self.bind
+
+
+class _SavepointEngine:
+    """Stands in for the engine where code opens a transaction of its own: ``begin()``
+    gives a savepoint on the test's connection instead."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        with self.connection.begin_nested():
+            yield self.connection
+
+
+@contextmanager
+def _rolled_back_transaction() -> Iterator[None]:
+    """Everything inside runs in one transaction on one connection, rolled back at the end.
+
+    Sessions join it in ``create_savepoint`` mode: their commits and rollbacks release or
+    roll back a savepoint of their own. pysqlite's own transaction handling breaks
+    savepoints (it begins a transaction only before a write, and commits behind
+    SQLAlchemy's back before some statements); on this one connection it is switched off
+    and the transaction begun explicitly, as SQLAlchemy's documentation on pysqlite
+    transactions describes.
+    """
+    connection = db.engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = db.engine.dialect.name == "sqlite"
+    old_isolation = driver.isolation_level if sqlite else None
+    outer = connection.begin()
+    if sqlite:
+        driver.isolation_level = None
+        connection.exec_driver_sql("BEGIN")
+    db.session.remove()
+    factory = db.session.session_factory
+    session_class, session_options = factory.class_, dict(factory.kw)
+    factory.class_ = _ConnectionSession
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    # The one write the application makes on a connection of its own (API token usage,
+    # after the response) goes to the test's connection, in a savepoint: on another
+    # connection it would not see the test's tokens, and on SQLite it would wait for the
+    # test's write lock.
+    flush = tokens_module.flush_token_usage
+    tokens_module.flush_token_usage = lambda _engine, now, app=None: flush(
+        _SavepointEngine(connection), now, app
+    )
+    try:
+        yield
+    finally:
+        tokens_module.flush_token_usage = flush
+        db.session.remove()
+        factory.class_, factory.kw = session_class, session_options
+        outer.rollback()
+        if sqlite:
+            driver.isolation_level = old_isolation
+        connection.close()
+
+
 @pytest.fixture
-def app(_app):
-    """The application with an app context, the default policy, and empty tables after."""
+def app(_app, request: pytest.FixtureRequest):
+    """The application with an app context and the default policy.
+
+    The test's writes are rolled back after it; a test marked ``commits`` really commits,
+    and every table is emptied after it (see the module's docstring).
+    """
+    commits = request.node.get_closest_marker("commits") is not None
     with _app.app_context():
-        ensure_default_policy()
-        db.session.commit()
-        try:
-            yield _app
-        finally:
-            db.session.rollback()
-            db.session.remove()
-            _empty_all_tables()
-            limiter.reset()
+        isolation = contextlib.nullcontext() if commits else _rolled_back_transaction()
+        with isolation:
+            ensure_default_policy()
+            db.session.commit()
+            try:
+                yield _app
+            finally:
+                db.session.rollback()
+                db.session.remove()
+                if commits:
+                    _empty_all_tables()
+                limiter.reset()
 
 
 @pytest.fixture
@@ -393,7 +479,11 @@ def count_queries(app) -> Callable[[], Any]:
         counter = QueryCounter()
 
         def before(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "PRAGMA"))
+            ):
                 counter.statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
