@@ -20,13 +20,11 @@ an SMTP server fails unless it uses the ``smtp_server`` fixture.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import smtplib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -37,35 +35,23 @@ from sqlalchemy import event, select, text
 from config import normalise_database_url
 from lms import create_app
 from lms.accounts import tokens as tokens_module
-from lms.accounts.passwords import hash_password
 from lms.accounts.tokens import create_api_token
 from lms.extensions import db, limiter
 from lms.models import (
-    APPROVAL_BY_DEFAULT,
     Activity,
-    ActivityKind,
-    ActivitySession,
-    ActivityStatus,
+    Enrolment,
     Organisation,
     OutboxMail,
     Role,
     Theme,
     User,
-    utcnow,
 )
 from lms.policy.defaults import ensure_default_policy
-from lms.slugs import slugify
-from lms.timeutil import BRUSSELS, brussels
-
-TEST_PASSWORD = "Een-lang-testwachtwoord-42"
+from tests import factories
 
 BACKENDS = ["sqlite"]
 if os.environ.get("TEST_DATABASE_URL"):
     BACKENDS.append("postgresql")
-
-# Hashing with scrypt's production cost for every factory user makes the suite slow;
-# one hash computed once is enough for tests that log in with TEST_PASSWORD.
-_TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
 def _database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -124,7 +110,14 @@ class _ConnectionSession(FlaskSQLAlchemySession):
     """
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any):
-        return bind if bind is not None else self.bind
+        if bind is not None:
+            return bind
+        if self.bind.info.get("test_thread") != threading.get_ident():
+            raise RuntimeError(
+                "Another thread reached the test's rolled-back connection: mark the test "
+                "@pytest.mark.commits (see tests/conftest.py)."
+            )
+        return self.bind
 
 
 class _SavepointEngine:
@@ -152,6 +145,7 @@ def _rolled_back_transaction() -> Iterator[None]:
     transactions describes.
     """
     connection = db.engine.connect()
+    connection.info["test_thread"] = threading.get_ident()
     driver = connection.connection.driver_connection
     sqlite = db.engine.dialect.name == "sqlite"
     old_isolation = driver.isolation_level if sqlite else None
@@ -179,6 +173,7 @@ def _rolled_back_transaction() -> Iterator[None]:
         db.session.remove()
         factory.class_, factory.kw = session_class, session_options
         outer.rollback()
+        connection.info.pop("test_thread", None)
         if sqlite:
             driver.isolation_level = old_isolation
         connection.close()
@@ -232,148 +227,80 @@ def _no_real_smtp(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(smtplib.SMTP_SSL, "connect", refuse)
 
 
-# --- Factories ------------------------------------------------------------------------
-
-_counter = itertools.count(1)
+# --- Factories (tests/factories.py), with an application context ------------------------
 
 
 @pytest.fixture
 def create_organisation(app) -> Callable[..., Organisation]:
-    def make(name: str | None = None, *, is_member: bool = True) -> Organisation:
-        name = name or f"Organisatie {next(_counter)}"
-        existing = db.session.scalar(select(Organisation).where(Organisation.name == name))
-        if existing is not None:
-            return existing
-        organisation = Organisation(name=name, is_member=is_member)
-        db.session.add(organisation)
-        db.session.commit()
-        return organisation
-
-    return make
+    return factories.create_organisation
 
 
 @pytest.fixture
-def create_user(app, create_organisation) -> Callable[..., User]:
-    def make(
-        email: str | None = None,
-        name: str | None = None,
-        *,
-        roles: tuple[Role | str, ...] = (Role.PARTICIPANT,),
-        organisation: Organisation | str | None = None,
-        active: bool = True,
-        password: str | None = TEST_PASSWORD,
-        verified: bool = True,
-    ) -> User:
-        """``organisation`` is a confirmed membership; ``verified=False`` makes an account
-        whose address was never confirmed (a fresh self-registration)."""
-        n = next(_counter)
-        if isinstance(organisation, str):
-            organisation = create_organisation(organisation)
-        user = User(
-            email=email or f"persoon{n}@example.org",
-            name=name or f"Persoon {n}",
-            organisation=organisation,
-            active=active,
-            email_verified_at=utcnow() if verified else None,
-            password_hash=(
-                _TEST_PASSWORD_HASH
-                if password == TEST_PASSWORD
-                else hash_password(password)
-                if password
-                else None
-            ),
-        )
-        user.set_roles({Role(r) for r in roles})
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
+def create_user(app) -> Callable[..., User]:
+    return factories.create_user
 
 
 @pytest.fixture
 def create_theme(app) -> Callable[..., Theme]:
-    def make(name: str | None = None) -> Theme:
-        name = name or f"Thema {next(_counter)}"
-        theme = db.session.scalar(select(Theme).where(Theme.name == name))
-        if theme is None:
-            theme = Theme(name=name, slug=slugify(name))
-            db.session.add(theme)
-            db.session.commit()
-        return theme
-
-    return make
-
-
-def _session_times(
-    sessions: int | list[tuple[datetime, datetime]], first: datetime | None
-) -> list[tuple[datetime, datetime]]:
-    if not isinstance(sessions, int):
-        return list(sessions)
-    if first is None:
-        # A week from today at 10:00 Brussels time: a fixed time of day, so no default
-        # session ever runs past midnight (forms and reports are per day).
-        day = (utcnow() + timedelta(days=7)).astimezone(BRUSSELS).date()
-        first = brussels(day.year, day.month, day.day, 10)
-    start = first
-    return [
-        (start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=3))
-        for i in range(sessions)
-    ]
+    return factories.create_theme
 
 
 @pytest.fixture
 def create_activity(app) -> Callable[..., Activity]:
-    """``create_activity(kind="course", capacity=10, sessions=3, trainers=[u], ...)``.
+    return factories.create_activity
 
-    ``sessions`` is a count (weekly, 3 hours, from a week from now, or from ``first``) or
-    a list of ``(starts_at, ends_at)``. Other keyword arguments set Activity columns.
-    """
 
-    def make(
-        *,
-        kind: ActivityKind | str = ActivityKind.COURSE,
-        title: str | None = None,
-        capacity: int | None = 10,
-        status: ActivityStatus | str = ActivityStatus.PUBLISHED,
-        sessions: int | list[tuple[datetime, datetime]] = 1,
-        first: datetime | None = None,
-        trainers: list[User] | None = None,
-        themes: list[Theme] | None = None,
-        parent: Activity | None = None,
-        location: str = "Zaal De Kring, Gent",
-        online_url: str = "",
-        **fields: Any,
-    ) -> Activity:
-        n = next(_counter)
-        kind = ActivityKind(kind)
-        title = title or f"Activiteit {n}"
-        fields.setdefault("requires_approval", kind in APPROVAL_BY_DEFAULT)
-        fields.setdefault("price_member", Decimal("0"))
-        fields.setdefault("price_non_member", Decimal("0"))
-        activity = Activity(
-            kind=kind,
-            title=title,
-            slug=f"{slugify(title)}-{n}",
-            summary=fields.pop("summary", f"Samenvatting van {title}"),
-            capacity=capacity,
-            status=ActivityStatus(status),
-            trainers=list(trainers or []),
-            themes=list(themes or []),
-            parent=parent,
-            **fields,
-        )
-        for starts_at, ends_at in _session_times(sessions, first):
-            activity.sessions.append(
-                ActivitySession(
-                    starts_at=starts_at, ends_at=ends_at, location=location, online_url=online_url
-                )
-            )
-        db.session.add(activity)
-        db.session.commit()
-        return activity
+@pytest.fixture
+def enrol(app) -> Callable[..., Enrolment]:
+    """``enrol(activity, user, **options)``: through the enrolment service, committed."""
+    return factories.enrol
+
+
+@pytest.fixture
+def create_enrolment(app) -> Callable[..., Enrolment]:
+    """``create_enrolment(activity, user, status="confirmed", offered=False, **fields)``:
+    the row alone, without the enrolment rules."""
+    return factories.create_enrolment
+
+
+@pytest.fixture
+def create_enrolments(app) -> Callable[..., list[Enrolment]]:
+    """``create_enrolments(activity, confirmed=n, waitlisted=m, pending=k)``: that many
+    new people with an enrolment row of each status, without the enrolment rules."""
+    return factories.create_enrolments
+
+
+@pytest.fixture
+def fill(app) -> Callable[..., list[Enrolment]]:
+    """``fill(activity, n)``: n new participants enrol through the service, in order."""
+    return factories.fill
+
+
+@pytest.fixture
+def participant(app) -> Callable[..., User]:
+    """``participant(name=None, **options)``: a new participant."""
+
+    def make(name: str | None = None, **options: Any) -> User:
+        return factories.create_user(name=name, **options)
 
     return make
+
+
+@pytest.fixture
+def coordinator(app) -> User:
+    """Hilde, coordinator (and participant, as coordinators usually are)."""
+    return factories.create_user(
+        email="hilde@sam.example",
+        name="Hilde Coördinator",
+        roles=(Role.COORDINATOR, Role.PARTICIPANT),
+    )
+
+
+@pytest.fixture
+def trainer(app) -> User:
+    return factories.create_user(
+        email="karim@sam.example", name="Karim Lesgever", roles=(Role.TRAINER,)
+    )
 
 
 @pytest.fixture

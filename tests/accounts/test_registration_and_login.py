@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEntry, Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 GOOD_PASSWORD = "Fietsen-langs-de-Leie-7"
 

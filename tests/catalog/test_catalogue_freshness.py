@@ -258,13 +258,13 @@ def test_a_changed_offer_answers_200_with_a_new_etag(client, create_activity):
 
 
 def test_a_signed_in_person_gets_a_private_page_with_their_own_status(
-    client, create_activity, create_user, login, enrol
+    client, create_activity, create_user, login, create_enrolment
 ):
     mine = create_activity(title="Mijn cursus")
     create_activity(title="Andere cursus")
     client.get("/activities")  # the shared rendering, kept
     person = create_user()
-    enrol(person, mine, "confirmed")
+    create_enrolment(mine, person, "confirmed")
     login(person)
 
     response = client.get("/activities")
@@ -276,14 +276,14 @@ def test_a_signed_in_person_gets_a_private_page_with_their_own_status(
 
 
 def test_a_signed_in_page_is_kept_per_person_with_a_fresh_csrf_token(
-    app, create_activity, create_user, enrol, count_queries
+    app, create_activity, create_user, create_enrolment, count_queries
 ):
     from lms.catalog.routes import _CSRF_MARKER
 
     mine = create_activity(title="Intervisie wonen")
     ann = create_user(name="Ann Peeters")
     bert = create_user(name="Bert Claes")
-    enrol(ann, mine, "confirmed")
+    create_enrolment(mine, ann, "confirmed")
     as_ann, as_bert = app.test_client(), app.test_client()
     for client, person in ((as_ann, ann), (as_bert, bert)):
         with client.session_transaction() as session:

@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.models import Enrolment, EnrolmentStatus, IntakeAnswer, IntakeQuestion, Role
 from lms.privacy import service as privacy
-from tests.intake.helpers import answer_pairs, by_id, find_all, parse, text, walk
+from tests.html import answer_pairs, by_id, find_all, parse, text, walk
 
 MOTIVATION = "Waarom wil je deelnemen?"
 AVAILABILITY = "Wanneer ben je beschikbaar?"

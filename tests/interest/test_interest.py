@@ -16,7 +16,7 @@ from lms.interest import service as interest_service
 from lms.models import ActivityStatus, Interest, Role, utcnow
 from lms.privacy import service as privacy
 from lms.timeutil import to_local
-from tests.intake.helpers import by_id, find_all, text
+from tests.html import by_id, find_all, text
 
 STOP_LINK = re.compile(r"https?://[^\s]+/op-de-hoogte/stop/[^\s]+")
 

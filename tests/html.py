@@ -1,4 +1,5 @@
-"""Reading the parts of intake and interest pages that tests assert on (parsed, not grepped)."""
+"""Reading pages as a person sees them, parsed rather than grepped: a substring can match
+the wrong thing ("1 u" is also in "11 u"); an element's own text cannot."""
 
 from __future__ import annotations
 
@@ -70,6 +71,22 @@ def find_all(html_or_node, tag: str, class_: str | None = None) -> list[dict]:  
         for n in walk(root)
         if n["tag"] == tag and (class_ is None or class_ in (n["attrs"].get("class") or "").split())
     ]
+
+
+def table_rows(html_or_node, caption: str | None = None) -> list[list[str]]:
+    """The body rows of the page's tables (or of the one whose caption is ``caption``),
+    each a list of its cells' (``th`` and ``td``) text."""
+    root = parse(html_or_node) if isinstance(html_or_node, str) else html_or_node
+    rows = []
+    for table in find_all(root, "table"):
+        captions = find_all(table, "caption")
+        if caption is not None and not any(text(c) == caption for c in captions):
+            continue
+        for body in find_all(table, "tbody"):
+            for row in find_all(body, "tr"):
+                cells = [n for n in row["children"] if isinstance(n, dict)]
+                rows.append([text(c) for c in cells if c["tag"] in ("th", "td")])
+    return rows
 
 
 def answer_pairs(html: str) -> list[list[tuple[str, str]]]:
