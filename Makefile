@@ -8,7 +8,16 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-tools bench lint format install translations migrate demo mail clean lock
+# Debian packages the tests use from the machine: Chromium (browser tests), the CJK font
+# (certificates), libical through GObject (iTIP check of invitations), poppler (PDF to
+# image). Installed with apt-get when missing and apt-get can run; otherwise the tests
+# that need them are skipped with their reason (the font test fails: it is a product need).
+SYSTEM_PACKAGES_CHECK := command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+  && [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] \
+  && /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0')" 2>/dev/null
+SYSTEM_PACKAGES := chromium fonts-droid-fallback gir1.2-ical-3.0 python3-gi poppler-utils
+
+.PHONY: run test test-tools system-packages bench lint format install translations migrate demo mail clean lock
 
 # Test tools from the npm registry, installed into the git-ignored tests/.tools/ (never
 # committed): the Nu HTML Checker (run with the machine's Java). Without npm or the
@@ -78,7 +87,7 @@ test-tools:
 	    || echo "Could not install vnu-jar: the HTML validity test will be skipped"; \
 	else echo "npm is missing: the HTML validity test will be skipped"; fi
 
-test: install test-tools
+test: install test-tools system-packages
 	$(BIN)/pytest
 
 bench: install
@@ -94,3 +103,11 @@ format: install
 
 clean:
 	rm -rf $(VENV) instance/lms.db* .pytest_cache
+
+system-packages:
+	@if $(SYSTEM_PACKAGES_CHECK); then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian packages for the tests: $(SYSTEM_PACKAGES)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES)) \
+	    || echo "Could not install $(SYSTEM_PACKAGES): the tests that need them say so"; \
+	else echo "Missing Debian packages ($(SYSTEM_PACKAGES)) and no apt-get as root: the tests that need them say so"; fi

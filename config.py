@@ -80,6 +80,13 @@ class Config:
     REVOKED_TOKEN_RETENTION_DAYS = int(os.environ.get("REVOKED_TOKEN_RETENTION_DAYS", "90"))
     #: Where people send privacy requests (default: the sender address).
     PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL")
+    #: The contact page (/contact, linked in every footer and from "neem contact op met
+    #: SAM"): SAM's postal address (lines separated by "|"), phone number and e-mail. Each
+    #: is shown only when set; the e-mail falls back to PRIVACY_CONTACT_EMAIL, then to the
+    #: address of MAIL_DEFAULT_SENDER.
+    LMS_CONTACT_ADDRESS = os.environ.get("LMS_CONTACT_ADDRESS", "")
+    LMS_CONTACT_PHONE = os.environ.get("LMS_CONTACT_PHONE", "")
+    LMS_CONTACT_EMAIL = os.environ.get("LMS_CONTACT_EMAIL", "")
     #: Reverse proxies in front of the app whose X-Forwarded-* headers are believed
     #: (default: one in production, none elsewhere; see lms.security_headers).
     TRUSTED_PROXIES = (

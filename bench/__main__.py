@@ -8,7 +8,7 @@ import sys
 #: Modules with a ``main()`` that prints its figures; run in this order.
 BENCHMARKS: tuple[str, ...] = (
     "bench.catalogue",
-    "bench.enrolment_rush",
+    "bench.rush",
     "bench.enrolment_lock",
     "bench.feeds",
     "bench.certificates",

@@ -58,9 +58,15 @@ def gunicorn_server(
     workers: int = 2,
     ready_path: str = "/",
     startup_timeout: float = 60.0,
+    threads: int = 1,
+    port: int | None = None,
+    config: str | None = None,
 ) -> Iterator[str]:
-    """Serve ``app_spec`` (e.g. ``"wsgi:app"``) under gunicorn; yield ``http://127.0.0.1:PORT``."""
-    port = free_port()
+    """Serve ``app_spec`` (e.g. ``"wsgi:app"``) under gunicorn; yield ``http://127.0.0.1:PORT``.
+
+    ``threads`` > 1 runs threaded workers (``gthread``); ``port`` a fixed port instead of
+    a free one; ``config`` a gunicorn configuration file (server hooks, e.g. a timer)."""
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join(
@@ -73,13 +79,16 @@ def gunicorn_server(
         "--workers",
         str(workers),
         "--worker-class",
-        "sync",
+        "gthread" if threads > 1 else "sync",
+        "--threads",
+        str(threads),
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
         "--chdir",
         str(ROOT),
+        *(["--config", config] if config else []),
         app_spec,
     ]
     with tempfile.TemporaryFile(mode="w+") as log:

@@ -20,26 +20,27 @@ from lms.extensions import mail as mail_extension  # the name `mail` is the lms.
 
 log = logging.getLogger(__name__)
 
-#: Every feature is a package with the same inner shape; its ``routes.bp`` is registered here.
+#: Every feature is a package with the same inner shape; its ``blueprint.bp`` (the feature's URL
+#: table, imported nowhere else) is registered here.
 BLUEPRINTS = (
-    "lms.core.routes",
-    "lms.accounts.routes",
+    "lms.core.blueprint",
+    "lms.accounts.blueprint",
     "lms.catalog.routes",
     "lms.enrolment.routes",
-    "lms.schedule.routes",
-    "lms.attendance.routes",
-    "lms.calendar.routes",
-    "lms.policy.routes",
-    "lms.certificates.routes",
+    "lms.schedule.blueprint",
+    "lms.attendance.blueprint",
+    "lms.calendar.blueprint",
+    "lms.policy.blueprint",
+    "lms.certificates.blueprint",
     "lms.admin.routes",
-    "lms.reports.routes",
-    "lms.organisations.routes",
-    "lms.privacy.routes",
-    "lms.contact.routes",
-    "lms.intake.routes",
+    "lms.reports.blueprint",
+    "lms.organisations.blueprint",
+    "lms.privacy.blueprint",
+    "lms.contact.blueprint",
+    "lms.intake.blueprint",
     "lms.enrolment.views_intake",
-    "lms.interest.routes",
-    "lms.api.routes",
+    "lms.interest.blueprint",
+    "lms.api.blueprint",
 )
 
 

@@ -51,6 +51,12 @@ def to_local(value: datetime) -> datetime:
     return value.astimezone(BRUSSELS)
 
 
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in Brussels time with its offset (``2026-03-05T09:00:00+01:00``), for JSON
+    (the API and the data export); None stays None."""
+    return to_local(value).isoformat() if value is not None else None
+
+
 def local_to_utc(value: datetime) -> datetime:
     """Interpret a naive datetime (from a form) as Brussels wall time; return aware UTC."""
     if value.tzinfo is None:

@@ -13,21 +13,23 @@ from flask import (
     Flask,
     Response,
     g,
+    has_app_context,
     has_request_context,
     jsonify,
     make_response,
     render_template,
     request,
+    url_for,
 )
-from flask.globals import _cv_app, request_ctx
-from flask_babel import get_locale, get_translations
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_babel import get_domain, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import pass_eval_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
@@ -38,6 +40,7 @@ from lms import display_dates, locking, timeutil
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
+from lms.urls import absolute_url
 
 request_log = logging.getLogger("lms.request")
 
@@ -134,9 +137,35 @@ def refusal_response(error: RuleError) -> Response:
     return response
 
 
+#: Where :class:`SessionInterface` leaves the request's session for the hooks below.
+_SESSION_KEY = "lms.session"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, which also keeps the session it opened with the
+    request, so the after-request hooks below can look at it: reading ``flask.session``
+    would itself mark the session as used (and add ``Vary: Cookie``)."""
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+        session = super().open_session(app, request)
+        request.environ[_SESSION_KEY] = session
+        return session
+
+    def make_null_session(self, app: Flask) -> Any:
+        session = super().make_null_session(app)
+        if has_request_context():
+            request.environ[_SESSION_KEY] = session
+        return session
+
+
+def _unmarked_session() -> SessionMixin | None:
+    """The request's session, read without marking it as used."""
+    return request.environ.get(_SESSION_KEY)
+
+
 def _note_session_use(response: Response) -> Response:
     """Remember whether the view used the session, before Flask-Login's own hook reads it."""
-    session = request_ctx._session
+    session = _unmarked_session()
     g.session_used_by_view = bool(session is not None and session.accessed)
     return response
 
@@ -146,7 +175,7 @@ def _keep_public_responses_shareable(response: Response) -> Response:
     response, when neither the view nor that hook needed the session. Public responses
     (feeds, verification, health) then stay cacheable by shared caches.
     """
-    session = request_ctx._session
+    session = _unmarked_session()
     if session is not None and not session.modified and "session_used_by_view" in g:
         session.accessed = g.session_used_by_view
     return response
@@ -157,26 +186,19 @@ def _translations() -> Any:
 
     Every ``_()`` in a template asks Flask-Babel, which resolves the context, the domain
     and the locale again on each call (about 10 µs; a catalogue page makes some 150 such
-    calls). The answer only changes with the locale, so it is kept beside Flask-Babel's
-    own per-request state and reused while that state holds the same locale and domain
-    objects (``force_locale`` and ``refresh`` replace them). Should that state ever look
-    different, every call simply asks Flask-Babel, as before.
+    calls). The answer only changes with the locale and the domain, so it is kept on
+    ``g`` and reused while Flask-Babel answers with the same locale and domain objects
+    (``force_locale`` and ``refresh`` replace them).
     """
-    app_ctx = _cv_app.get(None)
-    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
-    if state is not None:
-        cached = getattr(state, "lms_translations", None)
-        if (
-            cached is not None
-            and cached[0] is getattr(state, "babel_locale", None)
-            and cached[1] is getattr(state, "babel_domain", None)
-        ):
-            return cached[2]
+    if not has_app_context():
+        return get_translations()
+    locale, domain = get_locale(), get_domain()
+    cached = g.get("lms_translations")
+    if cached is not None and cached[0] is locale and cached[1] is domain:
+        return cached[2]
     translations = get_translations()
-    state = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
-    locale = getattr(state, "babel_locale", None)
     if locale is not None:
-        state.lms_translations = (locale, getattr(state, "babel_domain", None), translations)
+        g.lms_translations = (locale, domain, translations)
     return translations
 
 
@@ -250,6 +272,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     init_logging(app)
     # Before any blueprint is registered: every <int:…> rule uses the bounded converter.
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = SessionInterface()
     # After-request hooks run in reverse order of registration: this one runs last,
     # after Flask-Login's; _note_session_use (registered just after) runs right before it.
     app.after_request(_keep_public_responses_shareable)
@@ -367,7 +390,9 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         period=display_dates.display_period,
         local=timeutil.to_local,
         money=format_money,
+        link_contact=link_contact,
     )
+    app.jinja_env.globals["contact_url"] = contact_url
 
     @app.before_request
     def _start_timer() -> None:
@@ -522,3 +547,30 @@ def format_money(value: Any) -> str:
     if value is None or value == 0:
         return "gratis"
     return "€ " + f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# --- "Neem contact op met SAM" -----------------------------------------------------------
+# Refusals and errors are plain sentences written by the rules (for instance
+# lms.enrolment.rules.cancel_refusal: "… neem dan contact op met SAM."), shown on pages,
+# flashed and returned by the API. On a page the phrase becomes a link to the contact page
+# (the template filter ``link_contact``); a mail gives the page's address (``contact_url()``).
+
+#: The phrase that becomes a link: Dutch (the rules' message ids) and, per request, its
+#: translation.
+CONTACT_PHRASE = "contact op met SAM"
+
+
+def contact_url() -> str:
+    """The contact page's absolute address (for mail; works without a request)."""
+    return absolute_url("contact.page")
+
+
+def link_contact(text: Any) -> Markup:
+    """``text`` (escaped unless it is already markup) with its first "contact op met SAM"
+    (or the translation, e.g. "contact SAM") linked to the contact page."""
+    html = str(escape(text))
+    phrases = sorted({CONTACT_PHRASE, _("contact op met SAM")}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(str(escape(p))) for p in phrases), re.IGNORECASE)
+    href = escape(url_for("contact.page"))
+    linked = pattern.sub(lambda m: f'<a href="{href}">{m.group(0)}</a>', html, count=1)
+    return Markup(linked)  # noqa: S704 (escaped above; only our own link is added)

@@ -224,3 +224,25 @@ class NewTokenForm(FlaskForm):
         description=_l("Bijvoorbeeld: agenda-koppeling, rapportage-script."),
     )
     submit = SubmitField(_l("Nieuwe API-sleutel maken"))
+
+
+class InviteColleagueForm(FlaskForm):
+    """An organisation contact invites a new colleague by e-mail."""
+
+    name = StringField(
+        _l("Voor- en achternaam van je collega"),
+        validators=[DataRequired(_l("Vul de naam van je collega in.")), Length(max=200)],
+    )
+    email = EmailField(
+        _l("E-mailadres van je collega"),
+        validators=[DataRequired(EMAIL_REQUIRED), Email(EMAIL_INVALID), Length(max=254)],
+    )
+    submit = SubmitField(_l("Uitnodiging versturen"))
+
+    def validate_email(self, field: EmailField) -> None:
+        """An address our mail server cannot deliver to would never get the invitation."""
+        from lms.mail.addresses import deliverable_reason
+
+        reason = deliverable_reason(field.data or "") if not field.errors else None
+        if reason:
+            raise ValidationError(reason)

@@ -7,7 +7,11 @@ it line by line through :func:`lms.accounts.importer.import_users` (each good li
 committed on its own), writes its progress as it goes, and keeps the report as CSV.
 
 :func:`claim` moves a job from queued to running in one conditional UPDATE, so two
-workers (a request's thread, ``flask lms user import-jobs``) never apply it twice.
+workers (a request's thread, ``flask lms user import-jobs``) never apply it twice. The
+worker stamps ``progress_at`` with its progress; :func:`requeue_stalled` queues a running
+job again when that stamp has stood still for :data:`STALL_SECONDS` (its worker died with
+its server). Applying a line twice is harmless: a line already applied finds its account
+as the file describes it and reports "ongewijzigd", and no invitation goes out twice.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import csv
 import io
 import secrets
 from collections import Counter
+from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from lms.accounts.importer import import_users, read_rows
 from lms.audit import record
@@ -27,6 +32,10 @@ from lms.models.user import normalise_email
 
 #: How often (in lines) the worker writes its progress.
 PROGRESS_EVERY = 25
+#: A running job whose progress has not moved for this long has lost its worker. Far above
+#: the time between two progress writes (on PostgreSQL they become visible with the commit
+#: every :data:`lms.accounts.importer.LINES_PER_COMMIT` lines, well under a minute).
+STALL_SECONDS = 120
 
 
 def create_preview(text: str, *, filename: str, actor: User | None) -> ImportJob:
@@ -85,10 +94,57 @@ def claim(job_id: int) -> bool:
     claimed = db.session.execute(
         update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status == ImportJobStatus.QUEUED)
-        .values(status=ImportJobStatus.RUNNING, started_at=utcnow(), processed=0)
+        .values(
+            status=ImportJobStatus.RUNNING, started_at=utcnow(), progress_at=utcnow(), processed=0
+        )
     ).rowcount
     db.session.commit()
     return bool(claimed)
+
+
+def _stalled_since(stall_seconds: int) -> object:
+    cutoff = utcnow() - timedelta(seconds=stall_seconds)
+    return (ImportJob.status == ImportJobStatus.RUNNING) & (
+        func.coalesce(ImportJob.progress_at, ImportJob.started_at) < cutoff
+    )
+
+
+def is_stalled(job: ImportJob, *, stall_seconds: int = STALL_SECONDS) -> bool:
+    """Whether ``job`` runs without a worker: its progress stood still too long."""
+    stamp = job.progress_at or job.started_at
+    return (
+        job.status == ImportJobStatus.RUNNING
+        and stamp is not None
+        and stamp < utcnow() - timedelta(seconds=stall_seconds)
+    )
+
+
+def requeue_stalled(*, stall_seconds: int = STALL_SECONDS) -> list[int]:
+    """Queue again every running job that lost its worker; commits. Returns their ids.
+
+    The UPDATE repeats the condition, so a worker that writes its progress meanwhile keeps
+    its job, and of two callers only one requeues it."""
+    ids = list(db.session.scalars(select(ImportJob.id).where(_stalled_since(stall_seconds))))
+    requeued = []
+    for job_id in ids:
+        changed = db.session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, _stalled_since(stall_seconds))
+            .values(status=ImportJobStatus.QUEUED)
+        ).rowcount
+        if changed:
+            job = db.session.get(ImportJob, job_id)
+            assert job is not None
+            record(
+                "user.import_resumed",
+                actor=None,
+                summary=f"Import hervat na een onderbreking bij regel {job.processed}",
+                job=job.token[:8],
+                processed=job.processed,
+            )
+            requeued.append(job_id)
+    db.session.commit()
+    return requeued
 
 
 def run(job_id: int) -> ImportJob | None:
@@ -105,7 +161,9 @@ def run(job_id: int) -> ImportJob | None:
         # Written with the line's own commit (import_users commits every good line).
         if done % PROGRESS_EVERY == 0 or done == total:
             db.session.execute(
-                update(ImportJob).where(ImportJob.id == job_id).values(processed=done - 1)
+                update(ImportJob)
+                .where(ImportJob.id == job_id)
+                .values(processed=done - 1, progress_at=utcnow())
             )
 
     try:

@@ -24,6 +24,7 @@ from lms.mail.outbox import queue_mail
 from lms.models import MAX_ID, ROLE_LABELS, Organisation, Role, User, UserRole, utcnow
 from lms.models.user import normalise_email
 from lms.organisations import membership
+from lms.organisations.employer import tell_contact
 from lms.urls import absolute_url
 
 RESET_SALT = "lms.password-reset"
@@ -360,8 +361,94 @@ def invite(user: User, *, actor: User | None) -> None:
 
 
 def accept_invitation(user: User, password: str) -> None:
+    """The invited person chose a password: the address is theirs, and a membership an
+    organisation contact invited them into is confirmed
+    (:func:`lms.organisations.membership.accept_invitation`)."""
     set_password(user, password, actor=user)
     _mark_verified(user)
+    membership.accept_invitation(user)
+
+
+# --- A contact invites a new colleague ---------------------------------------------------------
+
+
+def invite_colleague(contact: User, *, name: str, email: str) -> None:
+    """An organisation contact invites a colleague by e-mail into their organisation.
+
+    A new address gets an account without password and a mail with the invitation link
+    (:func:`make_invitation_token`: signed, it expires after ``INVITATION_MAX_AGE`` and
+    works once, as choosing the password changes what it checks); choosing the password
+    confirms the address and the membership. An address that already has an account is
+    not taken over: its owner is told who asked and chooses the organisation on their
+    profile themselves (the contact then confirms it). The contact reads the same answer
+    either way and gets a copy, so this never tells whether an address has an account.
+    """
+    organisation = contact.organisation
+    if organisation is None or not contact.has_role(Role.ORGANISATION_CONTACT):
+        raise AccountError(_("Alleen een contactpersoon van een organisatie nodigt collega's uit."))
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError(_("Vul de naam van je collega in."), field="name")
+    if len(name) > 200:
+        raise AccountError(_("De naam is te lang (hoogstens 200 tekens)."), field="name")
+    email = normalise_email(email)
+    existing = find_user_by_email(email)
+    if existing is None:
+        user = User(email=email, name=name, password_hash=None, email_verified_at=None)
+        user.set_roles({Role.PARTICIPANT})
+        db.session.add(user)
+        db.session.flush()
+        record(
+            "user.created",
+            actor=contact,
+            subject_user=user,
+            summary=f"Account aangemaakt op uitnodiging van {contact.name} ({organisation.name})",
+        )
+        _invite_into(user, contact, organisation)
+    elif existing.is_active and existing.password_hash is None and not existing.is_verified:
+        # Invited before and never accepted: a new link. A membership SAM confirmed (an
+        # import) stays as it is: then the welcome mail of SAM's invitation goes again.
+        if existing.organisation_id is None:
+            _invite_into(existing, contact, organisation)
+        else:
+            invite(existing, actor=contact)
+    elif existing.is_active and existing.id != contact.id:
+        queue_mail(
+            kind="colleague_invitation_existing",
+            to=existing,
+            subject=f"{contact.name} nodigt je uit bij {organisation.name}",
+            context={
+                "first_name": existing.first_name,
+                "contact": contact.name,
+                "organisation": organisation.name,
+                "already_member": existing.organisation_id == organisation.id,
+                "profile_url": absolute_url("accounts.profile"),
+            },
+        )
+    record(
+        "organisation.colleague_invited",
+        actor=contact,
+        summary=f"{contact.name} nodigde {name} uit bij {organisation.name}",
+        organisation_id=organisation.id,
+    )
+    tell_contact(contact, "invited", name, "", person_url="")
+
+
+def _invite_into(user: User, contact: User, organisation: Organisation) -> None:
+    membership.invited_into(user, organisation, contact=contact)
+    queue_mail(
+        kind="colleague_invitation",
+        to=user,
+        subject=f"{contact.name} nodigt je uit op het SAM Leerplatform",
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "contact": contact.name,
+            "organisation": organisation.name,
+            "link": absolute_url("accounts.accept_invitation", token=make_invitation_token(user)),
+            "days": _invitation_max_age() // 86400,
+        },
+    )
 
 
 def _mark_verified(user: User) -> None:

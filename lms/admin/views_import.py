@@ -4,8 +4,9 @@ Nothing is written until the coordinator has seen the preview (per line: create,
 with the changes, refuse with the reason; a trainer who still runs activities keeps that
 role unless it is ticked off explicitly) and confirmed it. A small file is applied in the
 request; a large one by a background thread with its own application context, which
-commits its progress (the page polls ``status.json``; ``flask lms user import-jobs``
-picks up a job whose thread died with its server). The rules live in
+commits its progress (the page polls ``status.json``). A job whose thread died with its
+server is queued again and restarted when its page or status is asked for, or by
+``flask lms user import-jobs``. The rules live in
 :mod:`lms.accounts.import_plan` and :mod:`lms.accounts.import_jobs`.
 """
 
@@ -48,7 +49,26 @@ def _job_or_404(token: str) -> ImportJob:
     job = import_jobs.find_job(token, actor=current_user)
     if job is None:
         abort(404)
+    _resume_if_stalled(job)
     return job
+
+
+def _resume_if_stalled(job: ImportJob) -> None:
+    """Restart a job whose worker died (its progress stood still too long)."""
+    stall = current_app.config.get("LMS_IMPORT_STALL_SECONDS", import_jobs.STALL_SECONDS)
+    if not import_jobs.is_stalled(job, stall_seconds=stall):
+        return
+    if job.id in import_jobs.requeue_stalled(stall_seconds=stall):
+        _apply(job.id, job.total)
+    db.session.refresh(job)
+
+
+def _apply(job_id: int, total: int) -> None:
+    """Apply a queued job: a small one in this request, a large one in a thread."""
+    if total <= current_app.config.get("LMS_IMPORT_INLINE_LINES", INLINE_MAX_LINES):
+        import_jobs.run(job_id)
+    else:
+        _start_worker(job_id)
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
@@ -123,11 +143,7 @@ def users_import_confirm(token: str) -> Any:
         flash(_("Deze import was al bevestigd."), "info")
         return redirect(url_for("admin.users_import_job", token=token))
     db.session.commit()
-    job_id = job.id
-    if job.total <= current_app.config.get("LMS_IMPORT_INLINE_LINES", INLINE_MAX_LINES):
-        import_jobs.run(job_id)
-    else:
-        _start_worker(job_id)
+    _apply(job.id, job.total)
     return redirect(url_for("admin.users_import_job", token=token))
 
 

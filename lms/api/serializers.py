@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-from lms.timeutil import to_local
-
-
-def iso(value: datetime | None) -> str | None:
-    return to_local(value).isoformat() if value is not None else None
 
 
 def number(value: Decimal | float | int | None) -> float | int | None:

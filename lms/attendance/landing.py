@@ -2,7 +2,7 @@
 
 A trainer who logs in on the day of a session mostly wants to take attendance or show
 the check-in code, so the login sends them straight there (see
-:func:`lms.accounts.routes.login`). Reading only; one query.
+:func:`lms.accounts.views.login`). Reading only; one query.
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ MAX_PAGE = 10_000
 MODES = {"online": _l("Online"), "ter-plaatse": _l("Ter plaatse")}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _FALSE_VALUES = ("false", "", "0", "nee", "off")
+#: Kinds the filter offers: the catalogue's and "op aanvraag / maatwerk" (custom
+#: activities are by invitation: that choice explains how to ask SAM for one).
+FILTER_KINDS = (*CATALOGUE_KINDS, ActivityKind.CUSTOM)
 
 
 class FlagField(BooleanField):
@@ -94,7 +97,7 @@ class CatalogueFilterForm(FlaskForm):
                 message=_l("Gebruik hoogstens %(max)d tekens.", max=MAX_QUERY_LENGTH),
             )
         ],
-        description=_l("In de titel en de beschrijving, bijvoorbeeld ‘wonen’"),
+        description=_l("In titel, beschrijving, plaats en thema, bijvoorbeeld ‘wonen’ of ‘Gent’"),
     )
     soort = SelectField(_l("Soort"), validate_choice=False, widget=PlainSelect())
     thema = SelectField(_l("Thema"), validate_choice=False, widget=PlainSelect())
@@ -104,9 +107,15 @@ class CatalogueFilterForm(FlaskForm):
     afgelopen = FlagField(_l("Ook afgelopen activiteiten"), false_values=_FALSE_VALUES)
 
     def prepare(self, themes: list[Theme], months: list[date]) -> None:
-        """Fill the choices (themes from the database, months from today on)."""
-        self.soort.choices = [SelectChoice("", _l("Alle soorten"))] + [
-            SelectChoice(kind.value, gettext(kind.label).capitalize()) for kind in CATALOGUE_KINDS
+        """Fill the choices (themes from the database; the months from this one on that
+        have something, :func:`lms.catalog.queries.months_with_activities`)."""
+        self.soort.choices = [
+            SelectChoice("", _l("Alle soorten")),
+            *(
+                SelectChoice(kind.value, gettext(kind.label).capitalize())
+                for kind in CATALOGUE_KINDS
+            ),
+            SelectChoice(ActivityKind.CUSTOM.value, _l("Op aanvraag / maatwerk")),
         ]
         self.thema.choices = [SelectChoice("", _l("Alle thema's"))] + [
             SelectChoice(t.slug, t.name) for t in themes
@@ -131,7 +140,7 @@ class CatalogueFilterForm(FlaskForm):
                 kind = ActivityKind(self.soort.data)
             except ValueError:
                 kind = None
-            if kind not in CATALOGUE_KINDS:
+            if kind not in FILTER_KINDS:
                 self.soort.errors = [_l("Deze soort kennen we niet; we tonen alle soorten.")]
                 kind = None
 

@@ -1,8 +1,9 @@
 """The catalogue's questions: which published activities match, in what order, one page.
 
-Whatever the number of activities and sessions, a page costs the same five queries:
+Whatever the number of activities and sessions, a page costs the same six queries:
 
-1. the themes (for the filter form, :func:`all_themes`);
+1. the themes and the months that have something (for the filter form, :func:`all_themes`,
+   :func:`months_with_activities`);
 2. the page: the database filters, orders and cuts the matching activities on their ids
    and session dates alone (with the total as a window count), then joins only the
    page's rows to ``activities`` (:func:`search_catalogue`);
@@ -28,12 +29,16 @@ looks at the programme *and* its published modules.
 
 **Custom activities** (leeractiviteit op maat) are organised for one organisation and
 joined by invitation only; they are left out of the public catalogue (the API still lists
-them, see :mod:`lms.api.activities`).
+them, see :mod:`lms.api.views.activities`). The kind filter still offers them ("op aanvraag /
+maatwerk"): that choice finds no cards, and the page says how to ask SAM for one.
+
+**Text search** looks at the title, summary and description, the titles of a programme's
+modules, the places of the sessions and the names of the themes (:func:`_matches_text`).
 
 **Text search** ignores case and accents: "beinvloeden" finds "beïnvloeden", "ZOE" finds
-"Zoë". SQLite compares :func:`fold_text` of both sides (a function ``lms_fold`` registered
-on every connection); PostgreSQL matches a regular expression that lists every accented
-form of each letter (see :class:`folded_contains`).
+"Zoë", on SQLite and PostgreSQL alike. SQLite compares :func:`fold_text` of both sides (a
+function ``lms_fold`` registered on every connection); PostgreSQL matches a regular
+expression that lists every accented form of each letter (see :class:`folded_contains`).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -363,8 +369,11 @@ def _word_params(index: int) -> tuple[Any, Any]:
 
 
 def _matches_text(word_count: int):  # type: ignore[no-untyped-def]
-    """Every one of ``word_count`` words (bound parameters) in the title, summary or a
-    published module's title."""
+    """Every one of ``word_count`` words (bound parameters) somewhere in the activity: its
+    title, summary or description, a published module's title, the place of a session
+    (venue and city: "Antwerpen" finds what is held in Antwerp) or the name of a theme
+    ("kinderrechten" finds the theme "Jeugd- en kinderrechten"). Places and themes of
+    published modules count for their programme."""
     module = OWNER
     conditions = []
     for index in range(word_count):
@@ -373,6 +382,9 @@ def _matches_text(word_count: int):  # type: ignore[no-untyped-def]
             or_(
                 folded_contains(Activity.title, like, regex),
                 folded_contains(Activity.summary, like, regex),
+                folded_contains(Activity.description, like, regex),
+                _has_session(folded_contains(ActivitySession.location, like, regex)),
+                _has_theme(folded_contains(Theme.name, like, regex)),
                 exists(
                     select(literal(1))
                     .select_from(module)
@@ -387,18 +399,20 @@ def _matches_text(word_count: int):  # type: ignore[no-untyped-def]
     return and_(*conditions)
 
 
-def _has_theme():  # type: ignore[no-untyped-def]
-    """The activity or one of its published modules has the theme ``:theme`` (a slug).
+def _has_theme(condition=None):  # type: ignore[no-untyped-def]
+    """The activity or one of its published modules has a theme meeting ``condition``
+    (default: the theme ``:theme``, a slug).
 
     Two EXISTS, each found through an index (see :func:`_has_session`).
     """
     link, module = activity_themes, OWNER
-    slug = bindparam("theme", type_=String())
+    if condition is None:
+        condition = Theme.slug == bindparam("theme", type_=String())
     own = exists(
         select(literal(1))
         .select_from(link)
         .join(Theme, Theme.id == link.c.theme_id)
-        .where(link.c.activity_id == Activity.id, Theme.slug == slug)
+        .where(link.c.activity_id == Activity.id, condition)
     )
     of_module = exists(
         select(literal(1))
@@ -408,7 +422,7 @@ def _has_theme():  # type: ignore[no-untyped-def]
         .where(
             module.parent_id == Activity.id,
             module.status == ActivityStatus.PUBLISHED,
-            Theme.slug == slug,
+            condition,
         )
     )
     return or_(own, of_module)
@@ -732,6 +746,48 @@ def month_choices(today: date, count: int = 12) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def months_with_activities(now: datetime, count: int = 12) -> list[date]:
+    """Of this month and the ``count - 1`` following ones, those in which the catalogue
+    has something: a scheduled session, not over yet, of a published activity it lists
+    (or of a published module of one). One query, whatever the offer: per month one
+    EXISTS that the database answers from the index on ``starts_at``."""
+    months = month_choices(today_in_brussels(now), count)
+    params: dict[str, Any] = {"now": now}
+    for index, month in enumerate(months):
+        params[f"month_start_{index}"], params[f"month_end_{index}"] = month_bounds(month)
+    found = set(db.session.scalars(_months_statement(len(months)), params))
+    return [month for index, month in enumerate(months) if index in found]
+
+
+@cache
+def _months_statement(count: int):  # type: ignore[no-untyped-def]
+    session, owner = ActivitySession, OWNER
+    parent = aliased(Activity, name="parent")
+    listed = or_(
+        and_(owner.parent_id.is_(None), owner.kind.in_(CATALOGUE_KINDS)),
+        and_(parent.status == ActivityStatus.PUBLISHED, parent.kind.in_(CATALOGUE_KINDS)),
+    )
+    selects = []
+    for index in range(count):
+        starts_at = session.starts_at
+        has_session = exists(
+            select(literal(1))
+            .select_from(session)
+            .join(owner, owner.id == session.activity_id)
+            .outerjoin(parent, parent.id == owner.parent_id)
+            .where(
+                starts_at >= bindparam(f"month_start_{index}", type_=UTCDateTime()),
+                starts_at < bindparam(f"month_end_{index}", type_=UTCDateTime()),
+                session.ends_at > _NOW,
+                session.status == SessionStatus.SCHEDULED,
+                owner.status == ActivityStatus.PUBLISHED,
+                listed,
+            )
+        )
+        selects.append(select(literal(index, Integer()).label("month")).where(has_session))
+    return union_all(*selects)
 
 
 def today_in_brussels(now: datetime) -> date:

@@ -31,10 +31,9 @@ from lms.catalog.forms import MODES, CatalogueFilterForm, filter_args
 from lms.catalog.page_cache import PAGE_KEY, SHAREABLE, VERSION, CataloguePageCache
 from lms.catalog.queries import (
     all_themes,
-    month_choices,
+    months_with_activities,
     my_statuses,
     search_catalogue,
-    today_in_brussels,
 )
 from lms.display_dates import display_month
 from lms.models import KIND_LABELS, EnrolmentStatus, utcnow
@@ -58,11 +57,13 @@ def index() -> Any:
     SAM's website links here; every parameter is optional and can be combined:
 
     ``q``
-        words to find in the title and summary (case and accents do not matter;
-        a programme is also found by its modules' titles), e.g. ``q=woonbeleid``.
+        words to find in the title, summary, description, the sessions' places and
+        the themes' names (case and accents do not matter; a programme is also found
+        by its modules' titles, places and themes), e.g. ``q=woonbeleid``, ``q=antwerpen``.
     ``soort``
         the kind: ``programme``, ``course``, ``lecture``, ``intervision``,
-        ``practice_group``.
+        ``practice_group``; ``custom`` (op aanvraag / maatwerk) lists nothing and says
+        how to ask SAM for an activity on request.
     ``thema``
         a theme's slug, e.g. ``thema=wonen``, ``thema=politiserend-sociaal-werk``.
     ``maand``
@@ -203,7 +204,7 @@ def _render_content(now: datetime) -> tuple[str, int]:
     """The content block (the same for everyone) and its page number."""
     themes = all_themes()
     form = CatalogueFilterForm(formdata=request.args)
-    form.prepare(themes, month_choices(today_in_brussels(now)))
+    form.prepare(themes, months_with_activities(now))
     filters = form.to_filters(themes, page=request.args.get("pagina"))
     result = search_catalogue(filters, now=now)
     args = filter_args(filters)

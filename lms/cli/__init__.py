@@ -1,12 +1,12 @@
-"""``flask --app wsgi lms …``: the operators' commands (see CONTRACT.md).
+"""``flask --app wsgi lms …``: the operators' commands.
 
-Each module in :data:`COMMAND_MODULES` adds its commands to :data:`lms_group`; commands are
-thin wrappers around the services and commit what the service wrote.
+Each module defines its commands (plain click commands and groups, not attached to anything);
+:func:`register_cli` is the one table that adds them to :data:`lms_group`, as a feature's
+``blueprint.py`` is for its URLs. Commands are thin wrappers around the services and commit
+what the service wrote.
 """
 
 from __future__ import annotations
-
-import importlib
 
 import click
 from flask import Flask
@@ -14,22 +14,24 @@ from flask.cli import AppGroup
 
 lms_group = AppGroup("lms", help="Beheer van het SAM Leerplatform.")
 
-COMMAND_MODULES = (
-    "lms.cli.users",
-    "lms.cli.tokens",
-    "lms.cli.demo",
-    "lms.cli.mail",
-    "lms.cli.backup",
-    "lms.cli.remind",
-    "lms.cli.certificates",
-    "lms.cli.purge",
-    "lms.cli.themes",
-)
-
 
 def register_cli(app: Flask) -> None:
-    for module in COMMAND_MODULES:
-        importlib.import_module(module)
+    """The command table: every ``flask lms …`` command, each defined in its own module."""
+    from lms.cli import backup, certificates, demo, mail, purge, remind, themes, tokens, users
+
+    for command in (
+        users.user_group,
+        tokens.token_group,
+        demo.demo,
+        mail.mail_group,
+        backup.backup_command,
+        backup.restore_command,
+        remind.remind,
+        certificates.certificates_group,
+        purge.purge,
+        themes.theme_group,
+    ):
+        lms_group.add_command(command)
     app.cli.add_command(lms_group)
 
 

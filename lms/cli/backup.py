@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from lms.backup import BackupError, backup, restore
-from lms.cli import fail, lms_group
+from lms.cli import fail
 
 
-@lms_group.command("backup")
+@click.command("backup")
+@with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Maak een back-up van de hele databank naar PATH."""
@@ -21,7 +23,8 @@ def backup_command(path: Path) -> None:
     click.echo(f"Back-up ({result.kind}) geschreven naar {result.path} ({result.size:,} bytes).")
 
 
-@lms_group.command("restore")
+@click.command("restore")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Ook als de databank al gegevens bevat (overschrijft).")
 def restore_command(path: Path, force: bool) -> None:

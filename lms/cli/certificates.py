@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from lms.certificates import service
-from lms.cli import fail, lms_group
+from lms.cli import fail
 from lms.extensions import db
 from lms.models import Activity
 
 
-@lms_group.group("certificates")
+@click.group("certificates", cls=AppGroup)
 def certificates_group() -> None:
     """Attesten."""
 

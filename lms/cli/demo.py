@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
-from lms.cli import lms_group
 from lms.demo import database_is_empty, demo_logins, load_demo
 
 
-@lms_group.command("demo")
+@click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Alleen laden als de databank nog leeg is.")
 def demo(if_empty: bool) -> None:
     """Laad het demo-aanbod en de demo-accounts."""

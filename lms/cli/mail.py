@@ -20,10 +20,10 @@ import signal
 import threading
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from lms.cli import lms_group
 from lms.mail.worker import SendReport, SettingsError, check_settings, send_due
 
 log = logging.getLogger("lms.mail.worker")
@@ -98,7 +98,7 @@ def _ensure_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-@lms_group.group("mail")
+@click.group("mail", cls=AppGroup)
 def mail_group() -> None:
     """De uitgaande mail."""
 

@@ -9,15 +9,16 @@ after ``FEED_CACHE_RETENTION_DAYS``; revoked API tokens after
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
-from lms.cli import lms_group
 from lms.extensions import db
-from lms.privacy.service import purge as purge_expired
-from lms.privacy.service import retention
+from lms.privacy.retention import purge as purge_expired
+from lms.privacy.settings import retention
 from lms.timeutil import format_date
 
 
-@lms_group.command("purge")
+@click.command("purge")
+@with_appcontext
 @click.option("--dry-run", is_flag=True, help="Toon wat er gewist zou worden, zonder te wissen.")
 def purge(dry_run: bool) -> None:
     """Wis gegevens waarvan de bewaartermijn verstreken is (voor cron, dagelijks)."""

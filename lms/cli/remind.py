@@ -12,10 +12,10 @@ import importlib
 from datetime import timedelta
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from lms.attendance.todo import queue_trainer_reminders
-from lms.cli import lms_group
 from lms.extensions import db
 from lms.schedule.reminders import queue_reminders
 from lms.timeutil import format_datetime
@@ -37,7 +37,8 @@ def _expire_offers() -> int | None:
     return int(count or 0)
 
 
-@lms_group.command("remind")
+@click.command("remind")
+@with_appcontext
 @click.option(
     "--hours",
     default=24,

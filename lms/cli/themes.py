@@ -8,14 +8,15 @@ slug and marks the activities of the theme as changed, so that the calendar feed
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from lms.admin import themes
 from lms.admin.themes import ThemeError
-from lms.cli import fail, lms_group
+from lms.cli import fail
 from lms.extensions import db
 
 
-@lms_group.group("theme")
+@click.group("theme", cls=AppGroup)
 def theme_group() -> None:
     """Thema's van het aanbod."""
 

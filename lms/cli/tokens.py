@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 
 from lms.accounts.service import find_user_by_email
 from lms.accounts.tokens import create_api_token
-from lms.cli import fail, lms_group
+from lms.cli import fail
 from lms.extensions import db
 
 
-@lms_group.group("token")
+@click.group("token", cls=AppGroup)
 def token_group() -> None:
     """Persoonlijke API-sleutels."""
 

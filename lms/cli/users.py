@@ -6,16 +6,18 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import AppGroup
 
 from lms.accounts.importer import ImportReport, LineError, Outcome, check_email, import_users
 from lms.accounts.service import AccountError, NewUser, create_user
-from lms.cli import fail, lms_group
+from lms.cli import fail
 from lms.extensions import db
 from lms.models import Role
 from lms.organisations import membership
 
 
-@lms_group.group("user")
+@click.group("user", cls=AppGroup)
 def user_group() -> None:
     """Gebruikers aanmaken en importeren."""
 
@@ -114,9 +116,13 @@ def print_report(report: ImportReport) -> None:
 
 @user_group.command("import-jobs")
 def import_jobs_() -> None:
-    """Voer bevestigde imports van de importpagina uit die nog wachten (bv. na een herstart)."""
+    """Voer bevestigde imports van de importpagina uit die nog wachten of waarvan de
+    verwerking stilviel (bv. na een herstart)."""
     from lms.accounts import import_jobs
 
+    import_jobs.requeue_stalled(
+        stall_seconds=current_app.config.get("LMS_IMPORT_STALL_SECONDS", import_jobs.STALL_SECONDS)
+    )
     for job_id in import_jobs.queued_job_ids():
         job = import_jobs.run(job_id)
         if job is not None:

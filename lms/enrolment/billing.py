@@ -209,7 +209,7 @@ def mail_facts(enrolment: Enrolment) -> dict[str, Any] | None:
 
 
 def erase_for_user(user_id: int, replacement_email: str) -> None:
-    """Erasure (``lms/privacy/service.py``): the remembered details go; a private
+    """Erasure (``lms/privacy/erasure.py``): the remembered details go; a private
     invoice's address is the person's own and is replaced; an organisation's invoice
     details are the organisation's and stay for its accounts."""
     db.session.execute(delete(BillingProfile).where(BillingProfile.user_id == user_id))

@@ -269,7 +269,9 @@ class ActionState:
 
     ``kind`` is one of: ``enrol`` (inschrijven), ``waitlist`` (op de wachtlijst),
     ``request`` (aanvragen), ``confirmed``, ``waitlisted``, ``offered``, ``pending``
-    (enrolled in some way: the page offers to cancel) and ``closed`` (``reason`` says why).
+    (enrolled in some way: the page offers to cancel), ``module`` (a module of a programme
+    the person is not in: one enrols in the programme, so the page points there) and
+    ``closed`` (``reason`` says why).
     """
 
     kind: str
@@ -315,6 +317,10 @@ def action_state(
             refusal = rules.status_refusal(activity)
         return ActionState(kind, None, enrolment, position, refusal)
 
+    if activity.parent_id is not None:
+        # Nobody enrols in a module alone (lms.enrolment.rules.person_refusal), whoever
+        # looks: the page says which programme it belongs to instead of offering a button.
+        return ActionState("module", enrolment=enrolment)
     refusal = rules.status_refusal(activity)
     if refusal is None and authenticated:
         refusal = rules.person_refusal(activity, user)

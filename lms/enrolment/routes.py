@@ -20,8 +20,12 @@ from lms.enrolment.cancel_messages import cancelled_message
 from lms.enrolment.forms import ActionForm, ColleagueForm, InvoiceForm
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.service import EnrolmentError
+from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db
+from lms.intake import queries as intake_queries
+from lms.intake import service as intake_service
 from lms.intake.queries import has_questions as has_intake_questions
+from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
 
 bp = Blueprint("enrolment", __name__)
@@ -143,13 +147,18 @@ def confirm_paid(activity_id: int) -> Any:
     if amount <= 0 or (existing is not None and existing.is_active):
         return _back_to(activity.id)
     form = InvoiceForm()
+    questions = intake_queries.questions_for(activity.id)
+    answers = intake_queries.previous_answers(current_user.id, activity.id)
+    answer_errors: dict[int, str] = {}
     if request.method == "GET":
         defaults = billing.default_details(current_user)
         form.invoice_to.data = defaults.invoice_to
         form.organisation_name.data = defaults.organisation_name
         form.reference.data = defaults.reference
         form.billing_email.data = defaults.billing_email
-    elif form.validate_on_submit():
+    else:
+        answers = {q.id: request.form.get(f"q{q.id}", "") for q in questions}
+    if request.method == "POST" and form.validate_on_submit():
         try:
             details = billing.clean_details(
                 form.invoice_to.data,
@@ -157,9 +166,16 @@ def confirm_paid(activity_id: int) -> Any:
                 form.reference.data,
                 form.billing_email.data,
             )
-            enrolment, changed = service.enrol(activity, current_user, invoice=details)
+            # The intake questions bind here as on every other path (with_answers.py).
+            enrolment, changed = enrol_with_answers(
+                activity, current_user, {str(k): v for k, v in answers.items()}, invoice=details
+            )
         except billing.InvalidInvoiceDetailsError as exc:
             form.billing_email.errors = [*form.billing_email.errors, exc.message]
+            answer_errors = _answer_errors(activity, answers)
+        except InvalidAnswersError as exc:
+            db.session.rollback()
+            answer_errors = exc.errors
         except EnrolmentError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -169,6 +185,8 @@ def confirm_paid(activity_id: int) -> Any:
             db.session.commit()
             flash(outcome_message(enrolment, changed), "success" if changed else "info")
             return _back_to(activity_id)
+    elif request.method == "POST":
+        answer_errors = _answer_errors(activity, answers)
     return render_template(
         "enrolment/confirm_paid.html",
         activity=activity,
@@ -176,7 +194,20 @@ def confirm_paid(activity_id: int) -> Any:
         member_price=pays_member_price(current_user),
         terms=billing.cancellation_terms(activity),
         form=form,
+        questions=questions,
+        answers=answers,
+        answer_errors=answer_errors,
     )
+
+
+def _answer_errors(activity: Activity, answers: dict[int, str]) -> dict[int, str]:
+    """What is wrong with the answers (question id → Dutch message), so a refused
+    invoice form also says which answers are missing; nothing is written."""
+    try:
+        intake_service.clean_answers(activity, {str(k): v for k, v in answers.items()})
+    except InvalidAnswersError as exc:
+        return exc.errors
+    return {}
 
 
 def colleagues_of(user: User) -> list[User]:

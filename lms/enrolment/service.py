@@ -38,6 +38,7 @@ from lms.enrolment import billing, queries, rules
 from lms.enrolment.rules import _
 from lms.errors import RuleError
 from lms.extensions import db
+from lms.intake import queries as intake_queries
 from lms.mail.outbox import queue_mail
 from lms.models import (
     STATUS_LABELS,
@@ -158,6 +159,7 @@ def enrol_on_behalf(
         refusal = rules.colleague_refusal(actor, user)
         if refusal is not None:
             raise EnrolmentError(refusal, "forbidden")
+        _refuse_unanswered_intake(activity)
         notify = True
     return _enrol(
         activity,
@@ -167,6 +169,21 @@ def enrol_on_behalf(
         now=now or utcnow(),
         notify=notify,
     )
+
+
+def _refuse_unanswered_intake(activity: Activity) -> None:
+    """A contact cannot answer a colleague's intake questions for them: an activity with a
+    required question is enrolled in by the person themselves (``lms/enrolment/
+    with_answers.py``), so no path skips a required answer."""
+    if intake_queries.has_required_questions(activity.id):
+        raise EnrolmentError(
+            _(
+                "„%(title)s” stelt verplichte vragen vooraf. Je collega schrijft zich daarom "
+                "zelf in en beantwoordt ze.",
+                title=activity.title,
+            ),
+            "not_allowed",
+        )
 
 
 def _enrol(
@@ -834,6 +851,8 @@ _SUMMARIES = {
     "offer_declined": "{name} sloeg de aangeboden plaats in „{title}” af.",
     "offer_expired": "Aanbod aan {name} voor „{title}” verlopen; plaats gaat naar de volgende.",
     "cancelled": "Inschrijving van {name} voor „{title}” geannuleerd.",
+    "substituted_out": "{name} gaf de plaats in „{title}” door aan een collega.",
+    "substituted_in": "{name} nam de plaats van een collega in „{title}” over.",
 }
 
 
@@ -1020,3 +1039,189 @@ def _scheduled_items(enrolment: Enrolment) -> list[tuple[str, Any]]:
         for module, session in mail_sessions(enrolment.activity)
         if session.status == SessionStatus.SCHEDULED
     ]
+
+
+# --- Substitution ("vervanging"): a colleague takes over a confirmed seat -------------------
+
+
+class Substitution(NamedTuple):
+    #: The seat's previous holder (now cancelled) and the colleague who holds it now.
+    left: Enrolment
+    taken: Enrolment
+
+
+def substitute(
+    enrolment: Enrolment, replacement: User, *, actor: User, now: datetime | None = None
+) -> Substitution:
+    """``replacement`` takes over the confirmed seat of ``enrolment`` (an organisation
+    contact sends a colleague in someone's place, or a coordinator does it for them).
+
+    The same seat: under the activity lock the one enrolment is cancelled and the other
+    confirmed in one transaction, the waiting list is not consulted (the seat never
+    frees up) and the seat count is unchanged. The replacement is bound by the rules for
+    a person (active, confirmed address, participant, the activity's audience), must be a
+    colleague of the same organisation and must not be enrolled already. Both are told
+    by mail; the calendar invitation moves with the seat: a CANCEL per remaining session
+    to the one, a REQUEST to the other (the feeds' UIDs, :func:`_mail_with_invitations`).
+    Attendance already recorded stays with whoever it was recorded for, and the lists and
+    certificates from now on follow the confirmed enrolment, i.e. the person who goes.
+    The contact's copy is :mod:`lms.organisations.employer`'s.
+    """
+    now = now or utcnow()
+    activity = _locked(enrolment.activity_id, now)
+    enrolment = _fresh(enrolment)
+    leaving = enrolment.user
+    _check_substitution(enrolment, activity, leaving, replacement, actor=actor, now=now)
+
+    taken = queries.enrolment_for(replacement.id, activity.id)
+    previous_charge = billing.mail_facts(enrolment)
+
+    # The one leaves: no waiting-list move, no billing for the seat they handed on.
+    enrolment.reason = f"Vervangen door {replacement.name}."
+    _transition(
+        enrolment,
+        CANCELLED,
+        "substituted_out",
+        actor=actor,
+        now=now,
+        note=f"Plaats overgenomen door {replacement.name}.",
+    )
+    billing.seat_withdrawn(enrolment, now)
+
+    # The other takes the very seat: confirmed directly, billed from now on.
+    if taken is None:  # (made here: nothing may flush it before its status is set)
+        taken = Enrolment(user=replacement, activity=activity, created_at=now)
+        db.session.add(taken)
+    taken.enrolled_by = actor if actor.id != replacement.id else None
+    taken.reason = ""
+    taken.programme_enrolment_id = None
+    _transition(
+        taken,
+        CONFIRMED,
+        "substituted_in",
+        actor=actor,
+        now=now,
+        note=f"Neemt de plaats over van {leaving.name}.",
+    )
+    invoice = None
+    if previous_charge is not None:
+        invoice = billing.InvoiceDetails(
+            previous_charge["invoice_to"],
+            previous_charge["organisation_name"],
+            previous_charge["reference"],
+            previous_charge["billing_email"],
+        )
+    billing.snapshot(taken, replacement, invoice, now)
+    audit.record(
+        "enrolment.substitution",
+        actor=actor,
+        subject_user=replacement,
+        activity=activity,
+        summary=f"{replacement.name} vervangt {leaving.name} in „{activity.title}” "
+        f"(door {actor.name}).",
+        enrolment_id=taken.id,
+        replaced_enrolment_id=enrolment.id,
+        replaced_user_id=leaving.id,
+    )
+
+    remaining = [
+        (module, session)
+        for module, session in _scheduled_items(taken)
+        if session.ends_at is None or session.ends_at > now
+    ]
+    by = actor if actor.id not in (leaving.id, replacement.id) else None
+    _mail_with_invitations(
+        "enrolment_substituted_out",
+        enrolment,
+        "Je plaats is overgenomen: %(t)s",
+        remaining,
+        "CANCEL",
+        by=by,
+        replacement=replacement,
+    )
+    _mail_with_invitations(
+        "enrolment_substituted_in",
+        taken,
+        "Je neemt een plaats over: %(t)s",
+        remaining,
+        "REQUEST",
+        by=by,
+        replaced=leaving,
+        billing=billing.mail_facts(taken),
+    )
+    return Substitution(enrolment, taken)
+
+
+def _check_substitution(
+    enrolment: Enrolment,
+    activity: Activity,
+    leaving: User,
+    replacement: User,
+    *,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Every refusal of :func:`substitute`, checked under the activity lock."""
+    if not actor.is_coordinator:
+        for person in (leaving, replacement):
+            if rules.colleague_refusal(actor, person) is not None:
+                raise EnrolmentError(
+                    _("Je kan alleen een collega van je eigen organisatie laten vervangen."),
+                    "forbidden",
+                )
+    elif leaving.organisation_id is None or replacement.organisation_id != leaving.organisation_id:
+        raise EnrolmentError(
+            _("De vervanger moet een collega van dezelfde organisatie zijn."), "not_allowed"
+        )
+    if enrolment.status != CONFIRMED:
+        raise EnrolmentError(
+            _("Alleen een bevestigde plaats kan naar een collega gaan."), "conflict"
+        )
+    if replacement.id == leaving.id:
+        raise EnrolmentError(_("Kies een andere collega als vervanger."), "invalid")
+    refusal = rules.status_refusal(activity)
+    if refusal is not None:
+        raise EnrolmentError(refusal, "closed")
+    if activity.is_programme or enrolment.programme_enrolment_id is not None:
+        raise EnrolmentError(
+            _("Een vervanging in een opleiding met modules regelt SAM. Neem contact op met SAM."),
+            "not_allowed",
+        )
+    end = rules.last_end(activity)
+    if end is not None and now >= end:
+        raise EnrolmentError(_("Deze activiteit is voorbij; vervangen kan niet meer."), "closed")
+    refusal = rules.person_refusal(activity, replacement)
+    if refusal is not None:
+        raise EnrolmentError(
+            _("%(name)s kan deze plaats niet innemen: %(why)s", name=replacement.name, why=refusal),
+            "not_allowed",
+        )
+    existing = queries.enrolment_for(replacement.id, activity.id)
+    if existing is not None and existing.is_active:
+        raise EnrolmentError(
+            _(
+                "%(name)s is al ingeschreven voor „%(title)s” (%(status)s).",
+                name=replacement.name,
+                title=activity.title,
+                status=_(existing.status.label),
+            ),
+            "conflict",
+        )
+    if existing is not None and existing.status == REJECTED:
+        raise EnrolmentError(
+            _(
+                "De aanvraag van %(name)s voor deze activiteit werd niet aanvaard. Neem "
+                "contact op met SAM.",
+                name=replacement.name,
+            ),
+            "not_allowed",
+        )
+    if intake_queries.has_required_questions(activity.id):
+        raise EnrolmentError(
+            _(
+                "„%(title)s” stelt verplichte vragen vooraf aan wie deelneemt. Een "
+                "vervanging regel je daarom met SAM.",
+                title=activity.title,
+            ),
+            "not_allowed",
+        )

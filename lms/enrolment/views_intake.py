@@ -54,8 +54,8 @@ def form(activity_id: int) -> Any:
     if not questions:
         return _back_to(activity.id)
     if price_for(activity, current_user) > 0:
-        # A paid enrolment goes through its own confirmation step, which does not ask
-        # the questions yet (README: intake questions).
+        # A paid enrolment goes through its own confirmation step, which asks the
+        # questions together with the invoice details (enrolment.confirm_paid).
         return redirect(url_for("enrolment.confirm_paid", activity_id=activity.id), code=303)
     answer_form = AnswerForm()
     values = queries.previous_answers(current_user.id, activity.id)

@@ -29,6 +29,6 @@ class QuestionForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    """CSRF only: the answers are read per question by :mod:`lms.intake.routes`."""
+    """CSRF only: the answers are read per question by :mod:`lms.intake.views`."""
 
     submit = SubmitField(_l("Versturen"))

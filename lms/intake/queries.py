@@ -37,6 +37,18 @@ def has_questions(activity_id: int) -> bool:
     )
 
 
+def has_required_questions(activity_id: int) -> bool:
+    """Whether the activity asks a question that must be answered before enrolling."""
+    return (
+        db.session.scalar(
+            select(IntakeQuestion.id)
+            .where(IntakeQuestion.activity_id == activity_id, IntakeQuestion.required.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def previous_answers(user_id: int, activity_id: int) -> dict[int, str]:
     """What the person answered last time (their enrolment row is reused after a cancel)."""
     rows = db.session.execute(
@@ -44,7 +56,7 @@ def previous_answers(user_id: int, activity_id: int) -> dict[int, str]:
         .join(Enrolment, Enrolment.id == IntakeAnswer.enrolment_id)
         .where(Enrolment.user_id == user_id, Enrolment.activity_id == activity_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def answers_by_enrolment(enrolment_ids: Iterable[int]) -> dict[int, list[AnswerRow]]:

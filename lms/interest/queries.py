@@ -53,7 +53,7 @@ def counts_by_activity(activity_ids: Iterable[int]) -> dict[int, int]:
         .where(Interest.activity_id.in_(ids))
         .group_by(Interest.activity_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def counts_by_theme(theme_ids: Iterable[int]) -> dict[int, int]:
@@ -65,7 +65,7 @@ def counts_by_theme(theme_ids: Iterable[int]) -> dict[int, int]:
         .where(Interest.theme_id.in_(ids))
         .group_by(Interest.theme_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def interests_of_user(user_id: int) -> list[Interest]:

@@ -256,6 +256,15 @@ def build_message(
         unsubscribe = quote(f"Uitschrijven mail {row.id}")
         message["List-Unsubscribe"] = f"<mailto:{sender_wire.addr_spec}?subject={unsubscribe}>"
         message["Precedence"] = "bulk"
+    elif rendered.unsubscribe_url:
+        # A list the person joined ("Houd me op de hoogte"): one-click unsubscribe (RFC
+        # 8058). Mail programs POST ``List-Unsubscribe=One-Click`` to the stop link, which
+        # answers without login or CSRF token (its token is the key).
+        url = header_text(rendered.unsubscribe_url)
+        if url.startswith(("https://", "http://")) and not any(c in url for c in "<>, "):
+            message["List-Unsubscribe"] = f"<{url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Auto-Submitted"] = "auto-generated"
     else:
         message["Auto-Submitted"] = "auto-generated"
 

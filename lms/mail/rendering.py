@@ -26,6 +26,10 @@ from lms.calendar.ics import invitation_from_facts
 from lms.mail.facts import revive
 from lms.models import OutboxMail
 
+#: Mail kinds someone subscribed to, whose facts hold ``unsubscribe_url``: the stop link
+#: of ``lms/interest/routes.py``, which takes the one-click POST without login or CSRF.
+ONE_CLICK_KINDS = frozenset({"interest_published"})
+
 
 @dataclass(frozen=True)
 class Invitation:
@@ -41,6 +45,9 @@ class RenderedMail:
     text: str
     html: str | None
     invitation: Invitation | None
+    #: The one-click stop link of a mail someone subscribed to (an interest list): sent as
+    #: ``List-Unsubscribe`` with ``List-Unsubscribe-Post`` (RFC 8058).
+    unsubscribe_url: str | None = None
 
 
 def render_bodies(kind: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -79,4 +86,11 @@ def render_outbox_mail(row: OutboxMail) -> RenderedMail:
         invitation = Invitation(invitation_facts["method"], invitation_from_facts(invitation_facts))
     elif row.ics:
         invitation = Invitation(row.ics_method or "REQUEST", row.ics)
-    return RenderedMail(subject=row.subject, text=text, html=html, invitation=invitation)
+    unsubscribe = facts.get("unsubscribe_url") if row.kind in ONE_CLICK_KINDS else None
+    return RenderedMail(
+        subject=row.subject,
+        text=text,
+        html=html,
+        invitation=invitation,
+        unsubscribe_url=unsubscribe if isinstance(unsubscribe, str) and unsubscribe else None,
+    )

@@ -57,6 +57,9 @@ class ImportJob(db.Model):
     error: Mapped[str] = mapped_column(Text, default="", server_default="")
     confirmed_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
+    #: When the worker last wrote its progress: a running job whose progress has stood
+    #: still for long lost its worker (a server restarted mid-import) and is queued again.
+    progress_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     created_by: Mapped[User | None] = relationship()

@@ -94,12 +94,19 @@ class User(UserMixin, db.Model):
     membership_requested_at: Mapped[datetime | None]
     #: "Mijn organisatie staat er niet bij": the name the person gave, for a coordinator.
     requested_organisation_name: Mapped[str | None] = mapped_column(String(200))
+    #: The organisation contact who invited this person by e-mail into
+    #: ``pending_organisation``: accepting the invitation confirms that membership
+    #: (:func:`lms.organisations.membership.accept_invitation`).
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation | None] = relationship(
         back_populates="users", foreign_keys=[organisation_id]
     )
     pending_organisation: Mapped[Organisation | None] = relationship(
         foreign_keys=[pending_organisation_id]
+    )
+    invited_by: Mapped[User | None] = relationship(
+        foreign_keys=[invited_by_id], remote_side="User.id"
     )
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

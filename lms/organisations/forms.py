@@ -91,3 +91,33 @@ class EnrolColleagueForm(FlaskForm):
             raise ValidationError(
                 _l("Voor deze activiteit kan je nu niet inschrijven. Kies er een uit de lijst.")
             )
+
+
+class SubstituteForm(FlaskForm):
+    """Send a colleague in someone's place ("vervanging"): the colleague who takes the
+    seat, from the contact's own organisation. The rules are the enrolment service's."""
+
+    replacement = SelectField(
+        _l("Wie gaat in de plaats?"),
+        coerce=int,
+        validate_choice=False,
+        invalid_value_message=_l("Kies een collega uit de lijst."),
+    )
+    submit = SubmitField(_l("Plaats doorgeven"))
+
+    def __init__(self, candidates: list[User], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ids = {u.id for u in candidates}
+        self.replacement.choices = [SelectChoice(0, str(_l("Kies een collega…")))] + [
+            SelectChoice(u.id, u.name) for u in candidates
+        ]
+
+    def validate_replacement(self, field: SelectField) -> None:
+        if field.process_errors:
+            return
+        if not field.data:
+            raise ValidationError(_l("Kies een collega."))
+        if field.data not in self._ids:
+            raise ValidationError(
+                _l("Kies een collega uit de lijst: alleen actieve deelnemers van je organisatie.")
+            )

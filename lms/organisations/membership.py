@@ -128,6 +128,7 @@ def choose_organisation(user: User, organisation: Organisation | None, *, actor:
     if organisation is not None and organisation.id == user.organisation_id:
         changed = user.pending_organisation_id is not None or bool(user.requested_organisation_name)
         user.pending_organisation = None
+        user.invited_by = None
         user.membership_requested_at = None
         user.requested_organisation_name = None
         return changed
@@ -137,6 +138,7 @@ def choose_organisation(user: User, organisation: Organisation | None, *, actor:
     user.organisation = None
     user.requested_organisation_name = None
     user.pending_organisation = organisation
+    user.invited_by = None
     user.membership_requested_at = utcnow() if organisation is not None else None
     record(
         "membership.requested" if organisation is not None else "membership.left",
@@ -167,6 +169,7 @@ def request_unlisted_organisation(user: User, name: str, *, actor: User) -> None
         return
     user.organisation = None
     user.pending_organisation = None
+    user.invited_by = None
     user.membership_requested_at = utcnow()
     user.requested_organisation_name = cleaned
     record(
@@ -206,6 +209,7 @@ def confirm(user: User, *, actor: User) -> None:
         raise MembershipError(_("Je kan alleen aanvragen voor je eigen organisatie beslissen."))
     user.organisation = organisation
     user.pending_organisation = None
+    user.invited_by = None
     user.membership_requested_at = None
     record(
         "membership.confirmed",
@@ -230,6 +234,7 @@ def decline(user: User, *, actor: User) -> None:
     if not may_decide(actor, organisation.id):
         raise MembershipError(_("Je kan alleen aanvragen voor je eigen organisatie beslissen."))
     user.pending_organisation = None
+    user.invited_by = None
     user.membership_requested_at = None
     record(
         "membership.declined",
@@ -363,6 +368,7 @@ def resolve_unlisted(
         )
         return None
     user.pending_organisation = None
+    user.invited_by = None
     user.organisation = organisation
     record(
         "membership.confirmed",
@@ -378,3 +384,55 @@ def resolve_unlisted(
         organisation.name,
     )
     return organisation
+
+
+# --- A contact invites a new colleague ---------------------------------------------------
+
+
+def invited_into(user: User, organisation: Organisation, *, contact: User) -> None:
+    """``contact`` invited ``user`` (a new account) into ``organisation``: a request that
+    accepting the invitation confirms (:func:`accept_invitation`)."""
+    if not (
+        contact.has_role(Role.ORGANISATION_CONTACT) and contact.organisation_id == organisation.id
+    ):
+        raise MembershipError(_("Je kan alleen collega's uitnodigen in je eigen organisatie."))
+    user.organisation = None
+    user.requested_organisation_name = None
+    user.pending_organisation = organisation
+    user.membership_requested_at = utcnow()
+    user.invited_by = contact
+    record(
+        "membership.invited",
+        actor=contact,
+        subject_user=user,
+        summary=f"Uitgenodigd als medewerker van {organisation.name}",
+        organisation_id=organisation.id,
+    )
+
+
+def accept_invitation(user: User) -> bool:
+    """The invited person chose a password: the membership the contact invited them into
+    is confirmed, when that contact still speaks for the organisation (else it waits for
+    a decision like any request). Returns whether it was confirmed."""
+    contact, organisation = user.invited_by, user.pending_organisation
+    user.invited_by = None
+    if contact is None or organisation is None:
+        return False
+    if not (
+        contact.is_active
+        and contact.has_role(Role.ORGANISATION_CONTACT)
+        and contact.organisation_id == organisation.id
+    ):
+        return False
+    user.organisation = organisation
+    user.pending_organisation = None
+    user.membership_requested_at = None
+    record(
+        "membership.confirmed",
+        actor=user,
+        subject_user=user,
+        summary=f"Lidmaatschap van {organisation.name} bevestigd (uitnodiging van "
+        f"{contact.name} aanvaard)",
+        organisation_id=organisation.id,
+    )
+    return True

@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentCharge, EnrolmentStatus, User, utcnow
 from lms.models.billing import INVOICE_ORGANISATION
+from lms.reports.common import Period
 from lms.reports.export import (
     DATE,
     INT,
@@ -34,7 +35,6 @@ from lms.reports.export import (
     _explanation,
     _sheet,
 )
-from lms.reports.queries import Period
 from lms.timeutil import format_datetime, to_local
 
 #: What the list calls a private invoice's "organisation".

@@ -371,7 +371,7 @@ def _rate(value: Any) -> float | None:
 
 def activity_report_charts(report: Any) -> dict[str, Markup]:
     """Fill and attendance rate per kind; the longest waiting lists."""
-    from lms.reports.queries import percent_text
+    from lms.reports.common import percent_text
 
     kinds = report.per_kind
     result = {
@@ -412,7 +412,7 @@ def activity_report_charts(report: Any) -> dict[str, Markup]:
 
 def period_report_charts(report: Any) -> dict[str, Markup]:
     """Hours over time (line), per theme, per kind and per organisation (bars)."""
-    from lms.reports.queries import short_bucket_label
+    from lms.reports.per_period import short_bucket_label
 
     def hour_bars(groups: Sequence[Any], limit: int | None = None) -> list[Bar]:
         shown = [g for g in groups if g.minutes > 0]
@@ -458,7 +458,7 @@ def period_report_charts(report: Any) -> dict[str, Markup]:
 
 def session_rate_chart(detail: Any) -> Markup:
     """Attendance rate per held session of one activity."""
-    from lms.reports.queries import percent_text
+    from lms.reports.common import percent_text
     from lms.timeutil import SHORT_MONTH_NAMES, format_date
 
     points = []

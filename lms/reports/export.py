@@ -27,16 +27,9 @@ from openpyxl.utils import get_column_letter
 
 from lms.attendance.export import BOM, DELIMITER
 from lms.models import ActivityStatus
-from lms.reports.queries import (
-    DEFINITION_LABELS,
-    DEFINITIONS,
-    ActivityFigures,
-    ActivityReport,
-    Group,
-    PeriodReport,
-    hours,
-    percent,
-)
+from lms.reports.common import DEFINITION_LABELS, DEFINITIONS, hours, percent
+from lms.reports.per_activity import ActivityFigures, ActivityReport
+from lms.reports.per_period import Group, PeriodReport
 from lms.timeutil import format_datetime, to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from lms.models import ActivityKind, ActivityStatus
-from lms.reports.queries import ORDERS, ActivityFilters, Period
+from lms.reports.common import Period
+from lms.reports.per_activity import ORDERS, ActivityFilters
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)

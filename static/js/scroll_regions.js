@@ -1,11 +1,14 @@
 /* A table wrapper that scrolls sideways (a wide table on a phone) must be reachable by
    keyboard, or its hidden columns cannot be read (axe: scrollable-region-focusable).
-   Every .table-wrap that is wider than its box gets tabindex=0, role=region and a name
-   taken from the table's caption or the nearest heading before it; wrappers that fit lose
+   Every .table-wrap (and .rep-scroll, a report's wide chart) that is wider than its box
+   gets tabindex=0, role=region and a name taken from the table's caption or the nearest
+   heading before it; wrappers that fit lose
    them again, so no empty tab stops remain on a desktop. Templates that already give a
    wrapper these attributes (data-scroll-region absent, tabindex present) are left alone. */
 (function () {
   "use strict";
+  // Tables, and the wide charts of the reports (per activity, per period).
+  var SCROLLERS = ".table-wrap, .rep-scroll";
   var fallback = (document.documentElement.lang || "nl").indexOf("en") === 0 ? "Table" : "Tabel";
 
   function nameFor(wrap) {
@@ -27,7 +30,7 @@
   }
 
   function update() {
-    var wraps = document.querySelectorAll(".table-wrap");
+    var wraps = document.querySelectorAll(SCROLLERS);
     for (var i = 0; i < wraps.length; i++) {
       var wrap = wraps[i];
       var ours = wrap.hasAttribute("data-scroll-region");

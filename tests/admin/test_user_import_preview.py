@@ -246,3 +246,73 @@ def test_the_cli_applies_a_confirmed_job_that_is_still_waiting(app, coordinator)
     again = app.test_cli_runner().invoke(args=["lms", "user", "import-jobs"])
     assert again.output == ""
     assert db.session.scalar(select(func.count()).where(User.email == "wacht@example.org")) == 1
+
+
+def _job_whose_worker_died(coordinator, *, minutes_ago: int):
+    """A confirmed two-line job: its worker claimed it, applied the first line (with the
+    line's invitation) and died before the second; its last progress is ``minutes_ago``."""
+    from lms.accounts import import_jobs
+    from lms.accounts.importer import import_users
+
+    text = (
+        "email,name,role,organisation\n"
+        "eerst@example.org,Eerste Els,participant,\n"
+        "daarna@example.org,Tweede Tom,participant,\n"
+    )
+    job = import_jobs.create_preview(text, filename="leden.csv", actor=coordinator)
+    db.session.commit()
+    assert import_jobs.confirm(job, allowed_role_removals=[], actor=coordinator)
+    db.session.commit()
+    assert import_jobs.claim(job.id)
+    first_line_only = "\n".join(text.splitlines()[:2]) + "\n"
+    import_users(first_line_only, actor=coordinator)
+    stamp = utcnow() - timedelta(minutes=minutes_ago)
+    db.session.execute(
+        ImportJob.__table__.update()
+        .where(ImportJob.id == job.id)
+        .values(progress_at=stamp, started_at=stamp, processed=1)
+    )
+    db.session.commit()
+    return job
+
+
+def _mails_to(address: str) -> int:
+    from lms.models import OutboxMail
+
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMail).where(OutboxMail.to_email == address)
+    )
+
+
+def test_a_job_whose_worker_died_is_resumed_when_its_page_is_opened(
+    client, as_coordinator, coordinator
+):
+    job = _job_whose_worker_died(coordinator, minutes_ago=10)
+    mails_before = _mails_to("eerst@example.org")
+    state = client.get(f"/admin/users/import/{job.token}/status.json").get_json()
+    assert state["finished"] and state["status"] == "done", state
+    # The line applied before the crash is found as the file describes it: not twice.
+    assert state["counts"] == {"ongewijzigd": 1, "aangemaakt": 1}
+    for address in ("eerst@example.org", "daarna@example.org"):
+        assert db.session.scalar(select(func.count()).where(User.email == address)) == 1
+    assert _mails_to("eerst@example.org") == mails_before
+    assert (
+        db.session.scalar(select(func.count()).where(AuditEntry.action == "user.import_resumed"))
+        == 1
+    )
+
+
+def test_a_job_with_recent_progress_keeps_its_worker(client, as_coordinator, coordinator):
+    job = _job_whose_worker_died(coordinator, minutes_ago=0)
+    state = client.get(f"/admin/users/import/{job.token}/status.json").get_json()
+    assert state["status"] == "running" and not state["finished"]
+    assert db.session.scalar(select(func.count()).where(User.email == "daarna@example.org")) == 0
+
+
+def test_the_cli_resumes_a_job_whose_worker_died(app, coordinator):
+    job = _job_whose_worker_died(coordinator, minutes_ago=10)
+    result = app.test_cli_runner().invoke(args=["lms", "user", "import-jobs"])
+    assert result.exit_code == 0, result.output
+    assert f"import {job.token[:8]}: done, 2 regels" in result.output
+    again = app.test_cli_runner().invoke(args=["lms", "user", "import-jobs"])
+    assert again.output == ""

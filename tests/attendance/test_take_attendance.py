@@ -90,9 +90,9 @@ def test_a_session_that_has_not_started_is_refused_with_a_clear_message(
     c = course(sessions=soon(2))
     login(c.trainer)
     page = client.get(f"/sessions/{c.session.id}/attendance").get_data(as_text=True)
-    assert "Deze sessie is nog niet begonnen" in page
-    assert 'name="status_' not in page  # no form to fill in
-    assert c.participants[0].name in page  # but the trainer sees who is coming
+    assert 'id="att-in-advance"' in page
+    # Before the start the grid offers only "verontschuldigd", for everyone who is coming.
+    assert _radios(page) == [(f"status_{p.id}", "excused") for p in c.participants]
 
     response = client.post(
         f"/sessions/{c.session.id}/attendance",
@@ -113,6 +113,23 @@ def test_a_session_that_has_not_started_is_refused_with_a_clear_message(
         service.record_attendance(c.session, [Mark(c.participants[0].id, P)], actor=c.trainer)
     assert info.value.code == "not_started"
     assert count(Attendance) == 0 and count(AttendanceChange) == 0
+
+
+def test_a_trainer_records_an_excused_absence_on_the_page_before_the_start(course, client, login):
+    c = course(sessions=soon(30), participants=2)
+    login(c.trainer)
+    absent, coming = c.participants
+    response = client.post(
+        f"/sessions/{c.session.id}/attendance",
+        data={f"status_{absent.id}": "excused", f"remark_{absent.id}": "ziek gemeld", "save": "1"},
+    )
+    assert response.status_code == 302
+    saved = records(c.session)
+    assert set(saved) == {absent.id}
+    assert saved[absent.id].status == E and saved[absent.id].remark == "ziek gemeld"
+    page = client.get(f"/sessions/{c.session.id}/attendance").get_data(as_text=True)
+    assert checked(page, "excused") == [f"status_{absent.id}"]
+    assert coming.id not in saved
 
 
 def test_only_confirmed_participants_appear_and_can_be_marked(course, client, login):

@@ -8,7 +8,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from lms.api.activities import serialize_activity
+from lms.api.views.activities import serialize_activity
 from lms.enrolment.queries import seat_summary
 from lms.extensions import db
 from lms.models import Role, SessionStatus

@@ -1,5 +1,6 @@
-"""``/contact``: SAM's address, the contact e-mail (configured, else the privacy/sender
-address), the phone only when configured, and a footer link to it on every page."""
+"""``/contact``: what is configured (address and phone only when set; the e-mail else the
+privacy/sender address), a footer link on every page, and "neem contact op met SAM" linked
+to it on pages and followed by its address in mail."""
 
 from __future__ import annotations
 
@@ -60,11 +61,12 @@ def _parse(html: str) -> _Contact:
     return parser
 
 
-def test_the_contact_page_shows_address_and_the_default_email(client):
+def test_unconfigured_the_contact_page_shows_only_the_default_email(client, app):
+    assert not app.config["LMS_CONTACT_ADDRESS"] and not app.config["LMS_CONTACT_PHONE"]
     response = client.get("/contact")
     assert response.status_code == 200
     page = _parse(response.get_data(as_text=True))
-    assert "Adres" in page.details and "1030 Brussel" in page.details["Adres"]
+    assert list(page.details) == ["E-mail"]  # no guessed address, no phone
     assert page.details["E-mail"] == "leerplatform@samenlevingsopbouw.be"
     assert page.hrefs["E-mail"] == "mailto:leerplatform@samenlevingsopbouw.be"
     assert "Telefoon" not in page.details
@@ -79,8 +81,7 @@ def test_the_contact_page_follows_the_configuration(client, app):
     try:
         page = _parse(client.get("/contact").get_data(as_text=True))
     finally:
-        for key in ("LMS_CONTACT_EMAIL", "LMS_CONTACT_PHONE", "LMS_CONTACT_ADDRESS"):
-            app.config.pop(key, None)
+        app.config.update(LMS_CONTACT_EMAIL="", LMS_CONTACT_PHONE="", LMS_CONTACT_ADDRESS="")
     assert page.details["E-mail"] == "vorming@sam.example"
     assert page.details["Telefoon"] == "02 201 05 65"
     assert page.hrefs["Telefoon"] == "tel:022010565"
@@ -102,3 +103,58 @@ def test_the_footer_links_to_the_contact_page(client, login, create_user):
         login(create_user()).get("/privacy").get_data(as_text=True),
     ):
         assert ("/contact", "Contact") in _parse(html).links
+
+
+def test_the_address_alone_is_shown_when_only_it_is_configured(client, app):
+    app.config["LMS_CONTACT_ADDRESS"] = "SAM vzw\nTeststraat 1\n9000 Gent"
+    try:
+        page = _parse(client.get("/contact").get_data(as_text=True))
+    finally:
+        app.config["LMS_CONTACT_ADDRESS"] = ""
+    assert list(page.details) == ["Adres", "E-mail"]
+    assert page.details["Adres"] == "SAM vzw Teststraat 1 9000 Gent"
+
+
+def test_a_refusal_that_says_contact_sam_links_to_the_contact_page(
+    login, create_user, create_activity
+):
+    from datetime import timedelta
+
+    from lms.enrolment import service
+    from lms.extensions import db
+    from lms.models import utcnow
+
+    user = create_user()
+    activity = create_activity(cancellation_deadline=utcnow() + timedelta(days=1))
+    service.enrol(activity, user)
+    db.session.commit()
+    activity.cancellation_deadline = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    client = login(user)
+    for path in (f"/activities/{activity.id}", "/my/enrolments"):
+        page = _parse(client.get(path).get_data(as_text=True))
+        assert ("/contact", "contact op met SAM") in page.links, path
+
+
+def test_a_flashed_refusal_links_to_the_contact_page(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        html = render_template_string(
+            "{{ text|link_contact }}",
+            text="Module „<b>A</b>” is volzet. Neem contact op met SAM.",
+        )
+    assert html == (
+        'Module „&lt;b&gt;A&lt;/b&gt;” is volzet. Neem <a href="/contact">contact op met SAM</a>.'
+    )
+
+
+def test_mail_that_says_contact_sam_gives_the_page_address(app):
+    from lms.mail.rendering import render_bodies
+
+    with app.app_context():
+        text, _html = render_bodies(
+            "email_changed_notice", {"first_name": "An", "new_email": "an@example.org"}
+        )
+    base = app.config["LMS_BASE_URL"]
+    assert f"contact op met SAM door op deze mail te antwoorden of via {base}/contact" in text

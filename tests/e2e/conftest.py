@@ -100,7 +100,7 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(
             f"Browser tests need Debian's Chromium at {CHROMIUM} "
-            "(apt-get install chromium; .ci/run installs it when it is missing)."
+            "(apt-get install chromium; `make test` installs it when it is missing)."
         )
     from playwright.sync_api import sync_playwright
 
@@ -351,7 +351,11 @@ def normalise_space(text: str) -> str:
 
 
 def menu(page: Any, name: str) -> None:
-    """Follow an entry of the main menu."""
+    """Follow an entry of the main menu (on a phone: open it with its "Menu" button first,
+    as a person would; static/js/menu.js)."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
     with page.expect_navigation():
         page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
             "link", name=name, exact=True

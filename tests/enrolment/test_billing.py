@@ -248,7 +248,7 @@ def test_free_for_members_when_the_offer_says_so(client, login, create_activity,
 
 def test_erasure_forgets_remembered_details_and_a_private_address(create_activity, create_user):
     from lms.enrolment.billing import InvoiceDetails, remember
-    from lms.privacy.service import erase_user
+    from lms.privacy.erasure import erase_user
 
     coordinator = create_user(roles=(Role.COORDINATOR,))
     person = create_user(email="weg@example.org")

@@ -10,7 +10,8 @@ from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.models import Enrolment, EnrolmentStatus, IntakeAnswer, IntakeQuestion, Role
-from lms.privacy import service as privacy
+from lms.privacy.erasure import erase_user
+from lms.privacy.export import export_user_data
 from tests.html import answer_pairs, by_id, find_all, parse, text, walk
 
 MOTIVATION = "Waarom wil je deelnemen?"
@@ -163,11 +164,11 @@ def test_answers_are_in_my_data_and_erasure_removes_them(
     enrol_with_answers(activity, person, {question.id: "Persoonlijke reden"})
     db.session.commit()
 
-    exported = privacy.export_user_data(person)
+    exported = export_user_data(person)
     assert exported["intake_answers"] == [
         {"activity_id": activity.id, "question": MOTIVATION, "answer": "Persoonlijke reden"}
     ]
-    privacy.erase_user(person, actor=coordinator)
+    erase_user(person, actor=coordinator)
     db.session.commit()
     assert db.session.scalar(select(IntakeAnswer.id)) is None
     login(coordinator)

@@ -14,7 +14,8 @@ from lms.admin.copy_edition import copy_activity
 from lms.extensions import db
 from lms.interest import service as interest_service
 from lms.models import ActivityStatus, Interest, Role, utcnow
-from lms.privacy import service as privacy
+from lms.privacy.erasure import erase_user
+from lms.privacy.export import export_user_data
 from lms.timeutil import to_local
 from tests.html import by_id, find_all, text
 
@@ -134,9 +135,9 @@ def test_a_theme_list_hears_of_a_new_activity_once_even_when_also_on_an_activity
     assert len(queued_mails(kind="interest_published", to="dina@example.org")) == 1
 
     # Personal data: in my data, gone with the person.
-    exported = privacy.export_user_data(person)
+    exported = export_user_data(person)
     assert {i["theme"] for i in exported["interest_lists"]} == {"wonen", None}
-    privacy.erase_user(person, actor=coordinator)
+    erase_user(person, actor=coordinator)
     db.session.commit()
     assert db.session.query(Interest).count() == 0
 

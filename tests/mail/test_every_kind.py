@@ -43,6 +43,7 @@ from lms.models import (
     SeatRelease,
     utcnow,
 )
+from lms.organisations import employer
 from lms.policy.progress import notify_if_out_of_reach
 from lms.schedule import reminders
 from lms.schedule import service as schedule
@@ -302,6 +303,31 @@ def make_everything(create_user, create_activity) -> dict[str, object]:
         expected_fingerprint=bulk_mail.fingerprint(intervision, subject, body, people),
     )
     request_password_reset(mieke.email)
+    db.session.commit()
+
+    # A contact sends a colleague in someone's place (substitution), with the copy.
+    buurtwerk = "Buurtwerk Noordwijk – Samenlevingsopbouw Brussel (ëïé)"
+    contact = create_user(
+        email="karin@example.org",
+        name="Karin Contact-Ëlsen",
+        roles=(Role.PARTICIPANT, Role.ORGANISATION_CONTACT),
+        organisation=buurtwerk,
+    )
+    leaving = create_user(
+        email="lies@example.org", name=NAME + " (vervangen)", organisation=buurtwerk
+    )
+    going = create_user(
+        email="gert@example.org", name="Gert Vervanger-Çelik", organisation=buurtwerk
+    )
+    workshop = create_activity(
+        title="Wijkgericht werken: vervanging en agenda (ëïé)",
+        sessions=2,
+        location="",
+        online_url=LINK,
+    )
+    seat = enrolment.enrol(workshop, leaving).enrolment
+    db.session.commit()
+    employer.substitute_colleague(seat, going, contact=contact)
     db.session.commit()
 
     # Kinds whose services this scenario does not drive: their facts directly.

@@ -21,7 +21,7 @@ from lms.models import (
     Role,
     User,
 )
-from lms.privacy.service import PrivacyError, erase_user
+from lms.privacy.erasure import PrivacyError, erase_user
 from tests.factories import TEST_PASSWORD
 from tests.privacy.conftest import EMAIL, NAME
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms import audit
 from lms.extensions import db
 from lms.models import AuditEntry, MailStatus, OutboxMail
-from lms.privacy.service import erase_user
+from lms.privacy.erasure import erase_user
 from tests.privacy.conftest import EMAIL, NAME
 
 

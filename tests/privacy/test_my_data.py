@@ -7,7 +7,7 @@ import json
 from lms.accounts.tokens import hash_token
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db
-from lms.privacy.service import export_user_data
+from lms.privacy.export import export_user_data
 from tests.privacy.conftest import EMAIL, NAME
 
 

@@ -15,7 +15,7 @@ from lms.models import (
     OutboxMail,
     utcnow,
 )
-from lms.privacy.service import erase_user
+from lms.privacy.erasure import erase_user
 
 
 def mail(user, status, *, age_days, sent=True):

@@ -243,7 +243,9 @@ def test_the_figures_of_many_activities_add_up(app, bulk):
     """A sanity check of the bulk data through the query functions (no page)."""
     from datetime import date
 
-    from lms.reports.queries import ActivityFilters, Period, activity_report, period_report
+    from lms.reports.common import Period
+    from lms.reports.per_activity import ActivityFilters, activity_report
+    from lms.reports.per_period import period_report
 
     bulk(20)
     year = last_year()

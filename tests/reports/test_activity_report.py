@@ -7,13 +7,8 @@ from datetime import date
 
 import pytest
 
-from lms.reports.queries import (
-    ActivityFilters,
-    Period,
-    activity_report,
-    hours_text,
-    percent_text,
-)
+from lms.reports.common import Period, hours_text, percent_text
+from lms.reports.per_activity import ActivityFilters, activity_report
 from lms.timeutil import to_local
 from tests.reports.conftest import EXPECTED_ACTIVITIES, period_args
 from tests.reports.helpers import read_csv, read_xlsx, tables, text

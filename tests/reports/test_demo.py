@@ -19,8 +19,9 @@ from lms.models import (
     EnrolmentStatus,
     utcnow,
 )
+from lms.reports.common import Period
 from lms.reports.demo import SEASON
-from lms.reports.queries import ActivityFilters, Period, activity_report
+from lms.reports.per_activity import ActivityFilters, activity_report
 from lms.slugs import slugify
 from lms.timeutil import to_local
 

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from lms.reports.queries import Period, period_report
+from lms.reports.common import Period
+from lms.reports.per_period import period_report
 from lms.timeutil import MONTH_NAMES
 from tests.reports.conftest import EXPECTED_PERIOD, period_args
 from tests.reports.helpers import read_csv, read_xlsx, tables, text

@@ -328,6 +328,7 @@ def build_world(app) -> World:
         world.api_tokens[key] = create_api_token(person, "matrix")
         world.ids[f"{key}_id"] = person.id
         world.ids[f"{key}_email"] = person.email
+    world.ids["R_id"] = r.id  # a colleague of P who can take P's seat in E (substitution)
     db.session.commit()
     # Tokens count as used just now, so that reading the API writes nothing.
     for token in db.session.scalars(select(ApiToken)):

@@ -463,6 +463,20 @@ MATRIX: list[Route] = [
          # B has started: L is refused under the participant's own rules (nothing written).
          ("/organisations/enrolments/{Q_enrolment_B}/cancel",
                                     "login 403   403   403   403   404   302   403   login")),
+    # K sends R in P's place in E (a substitution); L's answer is that of a missing id.
+    row("GET", "organisations.substitute_colleague",
+        "/organisations/enrolments/{P_enrolment_E}/substitute",
+                                    "login 403   403   403   403   200   404   403   login"),
+    row("POST", "organisations.substitute_colleague",
+        "/organisations/enrolments/{P_enrolment_E}/substitute",
+                                    "login 403   403   403   403   303*  404   403   login",
+        form=lambda w: {"replacement": str(w["R_id"])}),
+    # A contact invites a new colleague by e-mail into their own organisation.
+    row("GET", "accounts.invite_colleague", "/account/colleagues/invite",
+                                    "login 403   403   403   403   200   200   403   login"),
+    row("POST", "accounts.invite_colleague", "/account/colleagues/invite",
+                                    "login 403   403   403   403   303*  303*  403   login",
+        form={"name": "Nieuwe Collega", "email": "nieuwe.collega@example.org"}),
     # Organisations people could not find in the list (X's): coordinators only.
     row("GET", "organisations.requests", "/organisations/requests",
                                     "login 403   403   403   403   403   403   200   login"),
