@@ -103,3 +103,16 @@ def flashes(html: str) -> list[str]:
     return [
         text(n) for n in walk(parse(html)) if "flash" in (n["attrs"].get("class") or "").split()
     ]
+
+
+def signed_in_email(client) -> str | None:  # type: ignore[no-untyped-def]
+    """The address the client is signed in with, as its profile page shows it; None when
+    the page sends it to the login (a status alone cannot tell a login from a refusal)."""
+    response = client.get("/account/")
+    if response.status_code != 200:
+        return None
+    for node in find_all(response.get_data(as_text=True), "p"):
+        strong = find_all(node, "strong")
+        if strong and text(strong[0]).startswith("E-mailadres"):
+            return text(node)[len(text(strong[0])) :].split("(")[0].strip()
+    return None
