@@ -36,6 +36,7 @@ from config import normalise_database_url
 from lms import create_app
 from lms.accounts import tokens as tokens_module
 from lms.accounts.tokens import create_api_token
+from lms.catalog.cache import RenderCache
 from lms.extensions import db, limiter
 from lms.models import (
     Activity,
@@ -179,6 +180,15 @@ def _rolled_back_transaction() -> Iterator[None]:
         connection.close()
 
 
+def _forget_rendered_pages(app: Any) -> None:
+    """Empty the application's page caches (lms/catalog/cache.py). They are keyed by the
+    catalogue's version, which a rolled-back test leaves where it found it: the next test
+    would be shown the pages of this one."""
+    for extension in app.extensions.values():
+        if isinstance(extension, RenderCache):
+            extension.clear()
+
+
 @pytest.fixture
 def app(_app, request: pytest.FixtureRequest):
     """The application with an app context and the default policy.
@@ -199,6 +209,7 @@ def app(_app, request: pytest.FixtureRequest):
                 db.session.remove()
                 if commits:
                     _empty_all_tables()
+                _forget_rendered_pages(_app)
                 limiter.reset()
 
 
