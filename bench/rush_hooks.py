@@ -9,9 +9,9 @@ was held, in milliseconds, as one line to ``$LMS_BENCH_LOCK_DIR/<pid>.txt``:
   the statement that locks (``… FOR NO KEY UPDATE``) has returned to the moment the commit
   has returned — the work done, in Python and in round trips, while the others wait;
 * the PostgreSQL fast path (:mod:`lms.enrolment.fast`), which sends the lock, the decision
-  and the commit as one pipelined batch: from the server's clock when the deciding
-  statement began (just after the lock was granted) to the moment the batch has answered
-  (an upper bound: it includes the worker's wait for its GIL after the commit).
+  and the commit as one pipelined batch: by the server's clock, from the start of the
+  deciding statement (just after the lock was granted) to just after the commit (which
+  released it), as the batch reports them.
 """
 
 from __future__ import annotations
@@ -68,9 +68,8 @@ def post_worker_init(worker: Any) -> None:
 
     def timed_batch(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
-        decided_at = getattr(result, "decided_at", None)
-        if decided_at is not None:
-            _write((time.time() - decided_at.timestamp()) * 1000, path)
+        if result.decided_at is not None and result.released_at is not None:
+            _write((result.released_at - result.decided_at).total_seconds() * 1000, path)
         return result
 
     fast.run_batch = timed_batch

@@ -22,6 +22,7 @@ connection's busy timeout (``lms._configure_database``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
@@ -108,6 +109,16 @@ def lock_activities(activity_ids: Iterable[int]) -> list[Activity]:
         if is_lock_timeout(error):
             raise LockTimeoutError() from error
         raise
+
+
+def queue_lock(cursor: Any, activity_id: int) -> None:
+    """Queue on ``cursor`` (psycopg 3, in pipeline mode, PostgreSQL) the statements that
+    take one activity's lock as :func:`lock_activities` does: for a caller that sends the
+    lock, its work and the commit as one batch (``lms/enrolment/fast.py``). A lock not
+    granted in time raises ``psycopg.errors.LockNotAvailable`` when the batch is synced."""
+    milliseconds = max(1, int(lock_timeout_seconds() * 1000))
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
+    cursor.execute("SELECT id FROM activities WHERE id = %s FOR NO KEY UPDATE", [activity_id])
 
 
 def lock_activity(activity_id: int) -> Activity | None:

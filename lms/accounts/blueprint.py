@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from lms.accounts import views, views_colleagues
+from lms.accounts import views
+from lms.accounts.views import colleagues
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -27,5 +28,5 @@ bp.add_url_rule("/password", view_func=views.change_password, methods=["GET", "P
 bp.add_url_rule("/tokens", view_func=views.create_token, methods=["POST"])
 bp.add_url_rule("/tokens/<int:token_id>/revoke", view_func=views.revoke_token, methods=["POST"])
 bp.add_url_rule(
-    "/colleagues/invite", view_func=views_colleagues.invite_colleague, methods=["GET", "POST"]
+    "/colleagues/invite", view_func=colleagues.invite_colleague, methods=["GET", "POST"]
 )

@@ -192,7 +192,10 @@ def seat_withdrawn(enrolment: Enrolment, now: datetime) -> None:
 
 
 def mail_facts(enrolment: Enrolment) -> dict[str, Any] | None:
-    """The amount and invoice details for the confirmation mail (None when free)."""
+    """The amount and invoice details for the confirmation mail (None when free, and for
+    an enrolment not yet written: it has no charge)."""
+    if enrolment.id is None:
+        return None
     charge = db.session.get(EnrolmentCharge, enrolment.id)
     if charge is None:
         return None
@@ -224,3 +227,18 @@ def erase_for_user(user_id: int, replacement_email: str) -> None:
         .values(billing_email=replacement_email, reference="")
         .execution_options(synchronize_session=False)
     )
+
+
+def details_of_user(user_id: int) -> tuple[BillingProfile | None, list[EnrolmentCharge]]:
+    """The person's remembered invoice details and every price agreed for their
+    enrolments, oldest first: their data, for the export of ``lms/privacy/export.py``."""
+    profile = db.session.get(BillingProfile, user_id)
+    charges = list(
+        db.session.scalars(
+            select(EnrolmentCharge)
+            .join(Enrolment, Enrolment.id == EnrolmentCharge.enrolment_id)
+            .where(Enrolment.user_id == user_id)
+            .order_by(EnrolmentCharge.agreed_at, EnrolmentCharge.enrolment_id)
+        )
+    )
+    return profile, charges

@@ -39,7 +39,7 @@ from lms.enrolment.rules import _
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.intake import queries as intake_queries
-from lms.mail.outbox import queue_mail
+from lms.mail.outbox import mail_values, queue_mail
 from lms.models import (
     STATUS_LABELS,
     Activity,
@@ -237,19 +237,36 @@ def _enrol(
         _enrol_modules(enrolment, actor=actor, now=now)
     if not notify:
         return Outcome(enrolment, True)
-    if target == CONFIRMED:
-        _queue_confirmation(enrolment, "enrolment_confirmed", "Je bent ingeschreven: %(t)s", by=by)
-    elif target == WAITLISTED:
+    position = queries.waitlist_position(enrolment) if target == WAITLISTED else None
+    enrolment_mails(enrolment, by=by, position=position)
+    return Outcome(enrolment, True)
+
+
+def enrolment_mails(
+    enrolment: Enrolment,
+    *,
+    by: User | None,
+    position: int | None,
+    into: list[dict[str, Any]] | None = None,
+) -> None:
+    """The mails an enrolment that has just become confirmed, waitlisted (at
+    ``position``) or pending sends: queued, or (``into``) their column values appended
+    (:func:`lms.mail.outbox.mail_values`; the fast path writes these itself)."""
+    if enrolment.status == CONFIRMED:
+        _queue_confirmation(
+            enrolment, "enrolment_confirmed", "Je bent ingeschreven: %(t)s", by=by, into=into
+        )
+    elif enrolment.status == WAITLISTED:
         _mail(
             "enrolment_waitlisted",
             enrolment,
             "Je staat op de wachtlijst: %(t)s",
             by=by,
-            position=queries.waitlist_position(enrolment),
+            position=position,
+            into=into,
         )
     else:
-        _mail("enrolment_pending", enrolment, "We ontvingen je aanvraag: %(t)s", by=by)
-    return Outcome(enrolment, True)
+        _mail("enrolment_pending", enrolment, "We ontvingen je aanvraag: %(t)s", by=by, into=into)
 
 
 def _seat_or_queue(
@@ -885,9 +902,7 @@ def _transition(
     if to == CONFIRMED:
         billing.seat_confirmed(enrolment, now)
     user, activity = enrolment.user, enrolment.activity
-    summary = _SUMMARIES[verb].format(name=user.name, title=activity.title, status=to.label)
-    if actor is not None and actor.id != user.id:
-        summary = summary.rstrip(".") + f" (door {actor.name})."
+    summary = audit_summary(verb, user, activity, to, actor)
     audit.record(
         f"enrolment.{verb}",
         actor=actor,
@@ -899,6 +914,16 @@ def _transition(
         to_status=to.value,
         note=note,
     )
+
+
+def audit_summary(
+    verb: str, user: User, activity: Activity, to: EnrolmentStatus, actor: User | None
+) -> str:
+    """The audit log's sentence for a transition (also written by the fast path)."""
+    summary = _SUMMARIES[verb].format(name=user.name, title=activity.title, status=to.label)
+    if actor is not None and actor.id != user.id:
+        summary = summary.rstrip(".") + f" (door {actor.name})."
+    return summary
 
 
 def _fresh(enrolment: Enrolment) -> Enrolment:
@@ -939,11 +964,14 @@ def _mail(
     subject: str,
     *,
     invitation: dict[str, Any] | None = None,
+    into: list[dict[str, Any]] | None = None,
     **context: Any,
 ) -> None:
-    """Queue the facts of an enrolment mail (nothing is rendered: the worker does that)."""
+    """Queue the facts of an enrolment mail (nothing is rendered: the worker does that);
+    with ``into``, append its column values there instead."""
     activity = enrolment.activity
-    queue_mail(
+    _queue(
+        into,
         kind=kind,
         to=enrolment.user,
         subject=subject.replace("%(t)s", activity.title),
@@ -966,6 +994,7 @@ def _mail_with_invitations(
     subject: str,
     items: list[tuple[str, Any]],
     method: str,
+    into: list[dict[str, Any]] | None = None,
     **context: Any,
 ) -> None:
     """The mail ``kind`` with the invitation of the first of ``items`` ((module title,
@@ -989,13 +1018,15 @@ def _mail_with_invitations(
         subject,
         invitation=invitations[0] if invitations else None,
         invitation_count=total,
+        into=into,
         **context,
     )
     for position, ((module, session), facts) in enumerate(
         zip(items[1:], invitations[1:], strict=True), start=2
     ):
         label = "Agenda" if method == "REQUEST" else "Uit je agenda"
-        queue_mail(
+        _queue(
+            into,
             kind="session_invitation",
             to=user,
             subject=f"{label}: {activity.title}, sessie {position} van {total} "
@@ -1014,7 +1045,20 @@ def _mail_with_invitations(
         )
 
 
-def _queue_confirmation(enrolment: Enrolment, kind: str, subject: str, **context: Any) -> None:
+def _queue(into: list[dict[str, Any]] | None, **mail: Any) -> None:
+    if into is None:
+        queue_mail(**mail)
+    else:
+        into.append(mail_values(**mail))
+
+
+def _queue_confirmation(
+    enrolment: Enrolment,
+    kind: str,
+    subject: str,
+    into: list[dict[str, Any]] | None = None,
+    **context: Any,
+) -> None:
     """Every mail that grants a seat (confirmed, promoted, approved, offer accepted).
 
     It carries the calendar invitation (``text/calendar; method=REQUEST``) of the first
@@ -1027,6 +1071,7 @@ def _queue_confirmation(enrolment: Enrolment, kind: str, subject: str, **context
         subject,
         _scheduled_items(enrolment),
         "REQUEST",
+        into=into,
         billing=billing.mail_facts(enrolment),
         **context,
     )

@@ -50,27 +50,54 @@ def queue_mail(
         )
         if exists is not None or pending:
             return None
+    values = mail_values(
+        kind=kind,
+        to=to,
+        subject=subject,
+        facts=facts,
+        invitation=invitation,
+        context=context,
+        ics=ics,
+        ics_method=ics_method,
+    )
+    user = to if isinstance(to, User) else None
+    mail = OutboxMail(**values, user=user, dedup_key=dedup_key)
+    db.session.add(mail)
+    return mail
+
+
+def mail_values(
+    *,
+    kind: str,
+    to: User | tuple[str, str],
+    subject: str,
+    facts: dict[str, Any] | None = None,
+    invitation: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
+) -> dict[str, Any]:
+    """The column values of the mail :func:`queue_mail` queues (without ``user`` and
+    ``dedup_key``): also what the enrolment fast path (``lms/enrolment/fast.py``) writes
+    in one statement, so both write the very same row."""
     if isinstance(to, User):
-        email, name, user = to.email, to.name, to
+        email, name, user_id = to.email, to.name, to.id
     else:
-        (email, name), user = to, None
+        (email, name), user_id = to, None
     data = snapshot({**(context or {}), **(facts or {})})
     data.setdefault("recipient_name", name)
     if invitation is not None:
         data["invitation"] = invitation
-    mail = OutboxMail(
-        kind=kind,
-        to_email=email,
-        to_name=name,
-        user=user,
-        subject=one_line(subject)[:300],
-        facts=data,
-        ics=ics,
-        ics_method=ics_method if ics else None,
-        dedup_key=dedup_key,
-    )
-    db.session.add(mail)
-    return mail
+    return {
+        "kind": kind,
+        "to_email": email,
+        "to_name": name,
+        "user_id": user_id,
+        "subject": one_line(subject)[:300],
+        "facts": data,
+        "ics": ics,
+        "ics_method": ics_method if ics else None,
+    }
 
 
 def one_line(text: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
 from lms.extensions import db
 from lms.intake import queries as intake_queries
@@ -185,6 +186,7 @@ def export_user_data(user: User, *, now: datetime | None = None) -> dict[str, An
             {"activity_id": activity_id, "question": question, "answer": answer}
             for activity_id, question, answer in intake_queries.answers_of_user(me)
         ],
+        "billing": _billing(me),
         "interest_lists": [
             {
                 "activity_id": interest.activity_id,
@@ -192,6 +194,38 @@ def export_user_data(user: User, *, now: datetime | None = None) -> dict[str, An
                 "since": iso(interest.created_at),
             }
             for interest in interest_queries.interests_of_user(me)
+        ],
+    }
+
+
+def _billing(me: int) -> dict[str, Any]:
+    """The invoice details remembered for the next paid enrolment, and what was agreed for
+    each paid enrolment (amount, whom to invoice, when the seat was billed or given up)."""
+    profile, charges = billing.details_of_user(me)
+    return {
+        "remembered_details": None
+        if profile is None
+        else {
+            "invoice_to": profile.invoice_to,
+            "organisation_name": profile.organisation_name,
+            "reference": profile.reference,
+            "billing_email": profile.billing_email,
+        },
+        "charges": [
+            {
+                "enrolment_id": charge.enrolment_id,
+                "amount_eur": f"{charge.amount:.2f}",
+                "member_price": charge.member_price,
+                "invoice_to": charge.invoice_to,
+                "organisation_name": charge.organisation_name,
+                "reference": charge.reference,
+                "billing_email": charge.billing_email,
+                "agreed_at": iso(charge.agreed_at),
+                "seat_confirmed_at": iso(charge.seat_confirmed_at),
+                "cancelled_at": iso(charge.cancelled_at),
+                "cancellation_billable": charge.cancellation_billable,
+            }
+            for charge in charges
         ],
     }
 

@@ -24,3 +24,13 @@ bp.add_url_rule("/period.xlsx", view_func=views.period_xlsx, methods=["GET"])
 bp.add_url_rule("/billing", view_func=views.billing_page, methods=["GET"])
 bp.add_url_rule("/billing.csv", view_func=views.billing_csv, methods=["GET"])
 bp.add_url_rule("/billing.xlsx", view_func=views.billing_xlsx, methods=["GET"])
+bp.add_url_rule(
+    "/activities/<int:activity_id>/enrolments.csv",
+    view_func=views.enrolments_csv,
+    methods=["GET"],
+)
+bp.add_url_rule(
+    "/activities/<int:activity_id>/enrolments.xlsx",
+    view_func=views.enrolments_xlsx,
+    methods=["GET"],
+)

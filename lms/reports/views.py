@@ -15,8 +15,9 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lms.access import coordinator_required
-from lms.models import MAX_ID
-from lms.reports import billing, charts, export, per_activity, per_period
+from lms.extensions import db
+from lms.models import MAX_ID, Activity
+from lms.reports import billing, charts, enrolments, export, per_activity, per_period
 from lms.reports.common import DEFINITIONS, Period, hours_text, percent_text
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
@@ -221,4 +222,31 @@ def billing_xlsx() -> Any:
     report = billing.billing_list(form.period(Period.this_year()))
     return _download(
         billing.billing_xlsx(report), export.XLSX_MIMETYPE, f"facturatie-{report.period.slug}.xlsx"
+    )
+
+
+# --- An activity's enrolments and requests, with the intake answers ---------------------------
+
+
+def _activity_or_404(activity_id: int) -> Any:
+    activity = db.session.get(Activity, activity_id) if 0 < activity_id <= MAX_ID else None
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@coordinator_required
+def enrolments_csv(activity_id: int) -> Any:
+    report = enrolments.enrolment_export(_activity_or_404(activity_id))
+    body = enrolments.enrolments_csv(report).encode("utf-8")
+    return _download(body, "text/csv", f"inschrijvingen-activiteit-{activity_id}.csv")
+
+
+@coordinator_required
+def enrolments_xlsx(activity_id: int) -> Any:
+    report = enrolments.enrolment_export(_activity_or_404(activity_id))
+    return _download(
+        enrolments.enrolments_xlsx(report),
+        export.XLSX_MIMETYPE,
+        f"inschrijvingen-activiteit-{activity_id}.xlsx",
     )

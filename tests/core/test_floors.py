@@ -119,6 +119,7 @@ def floor(dotted: str) -> str:
         parts[1] in WEB_PACKAGES
         or last in WEB_MODULE_NAMES
         or last.startswith("views_")
+        or "views" in parts[2:-1]  # a feature's views/ package: each module is a view
         or ".".join(parts[1:]) in WEB_MODULES
     ):
         return "web"

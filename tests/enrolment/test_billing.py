@@ -263,3 +263,36 @@ def test_erasure_forgets_remembered_details_and_a_private_address(create_activit
     charge = db.session.get(EnrolmentCharge, enrolment.id)
     assert "weg@example.org" not in charge.billing_email and charge.reference == ""
     assert charge.amount == Decimal("120.00")  # the accounts keep the amount
+
+
+def test_my_data_holds_the_invoice_details_and_erasure_empties_them(create_activity, create_user):
+    from lms.enrolment.billing import InvoiceDetails, remember
+    from lms.privacy.erasure import erase_user
+    from lms.privacy.export import export_user_data
+
+    coordinator = create_user(roles=(Role.COORDINATOR,))
+    person = create_user(email="an@example.org")
+    details = InvoiceDetails("organisation", "Buurtwerk Noord vzw", "PO-17", "fin@buurtwerk.be")
+    enrolment, _changed = service.enrol(_paid(create_activity), person, invoice=details)
+    remember(person, details)
+    db.session.commit()
+
+    exported = export_user_data(person)["billing"]
+    assert exported["remembered_details"] == {
+        "invoice_to": "organisation",
+        "organisation_name": "Buurtwerk Noord vzw",
+        "reference": "PO-17",
+        "billing_email": "fin@buurtwerk.be",
+    }
+    (charge,) = exported["charges"]
+    assert (charge["enrolment_id"], charge["amount_eur"], charge["reference"]) == (
+        enrolment.id,
+        "120.00",
+        "PO-17",
+    )
+    assert charge["seat_confirmed_at"] is not None and charge["cancelled_at"] is None
+
+    erase_user(person, actor=coordinator)
+    db.session.commit()
+    db.session.expire_all()
+    assert export_user_data(person)["billing"]["remembered_details"] is None

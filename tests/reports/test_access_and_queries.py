@@ -50,7 +50,8 @@ def test_every_report_route_is_for_coordinators_only(
     activity = create_activity()
     urls = report_urls(app, activity.id)
     # index, three pages (activity, period, billing) and six downloads, one activity's detail
-    assert len(urls) == 11
+    # and its enrolments (with the intake answers) as CSV and XLSX
+    assert len(urls) == 13
     assert "/reports/activities.xlsx" in urls and "/reports/period.csv" in urls
     assert "/reports/billing" in urls and "/reports/billing.xlsx" in urls
 

@@ -551,6 +551,11 @@ MATRIX: list[Route] = [
                                     "login 403   403   403   403   403   403   200   login"),
     row("GET", "reports.billing_xlsx", "/reports/billing.xlsx",
                                     "login 403   403   403   403   403   403   200   login"),
+    # An activity's enrolments and requests with the intake answers (personal data).
+    row("GET", "reports.enrolments_csv", "/reports/activities/{A}/enrolments.csv",
+                                    "login 403   403   403   403   403   403   200   login"),
+    row("GET", "reports.enrolments_xlsx", "/reports/activities/{A}/enrolments.xlsx",
+                                    "login 403   403   403   403   403   403   200   login"),
 
     # --- Schedule ----------------- ANON  P     Q     T     U     K     L     C     D
     rows("GET", "schedule.manage",

@@ -19,11 +19,12 @@ from typing import Any, NoReturn
 
 from flask import request
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
 from lms.api.spec import document, error_response, json_request, json_response, ref
-from lms.enrolment import queries, rules, service
+from lms.enrolment import fast, queries, rules, service
 from lms.enrolment.service import EnrolmentError
 from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db, limiter
@@ -36,7 +37,11 @@ MAX_ID = 2**31 - 1
 
 
 def _activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id) if 0 < activity_id <= MAX_ID else None
+    activity = (
+        db.session.get(Activity, activity_id, options=[lazyload(Activity.themes)])
+        if 0 < activity_id <= MAX_ID
+        else None
+    )
     if activity is None:
         api_error(404, "Deze activiteit bestaat niet.")
     return activity
@@ -56,13 +61,19 @@ def enrolment_body(enrolment: Enrolment) -> dict[str, Any]:
 @token_required
 def enrol(activity_id: int) -> Any:
     user = current_api_user()
-    activity = _activity(activity_id)
+    # On PostgreSQL the activity, its sessions and themes come in one round trip for the
+    # fast path (lms/enrolment/fast.py); elsewhere, or when it does not exist, as usual.
+    prepared = fast.load(activity_id) if 0 < activity_id <= MAX_ID else None
+    activity = prepared.activity if prepared is not None else _activity(activity_id)
     if activity.status == ActivityStatus.DRAFT and not user.is_coordinator:
         api_error(404, "Deze activiteit bestaat niet.")
     try:
-        if intake_queries.has_questions(activity.id):
+        if prepared.has_questions if prepared else intake_queries.has_questions(activity.id):
             enrolment, changed = enrol_with_answers(activity, user, _answers())
         else:
+            enrolled = fast.enrol(prepared, user)  # committed; None: the service decides
+            if enrolled is not None:
+                return {"status": enrolled.status.value, "position": enrolled.position}, 201
             enrolment, changed = service.enrol(activity, user)
     except InvalidAnswersError as exc:
         db.session.rollback()
