@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -172,12 +173,24 @@ def _rolled_back_transaction() -> Iterator[None]:
     finally:
         tokens_module.flush_token_usage = flush
         db.session.remove()
+        still_open = (
+            driver.in_transaction
+            if sqlite
+            else driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        )
         factory.class_, factory.kw = session_class, session_options
         outer.rollback()
         connection.info.pop("test_thread", None)
         if sqlite:
             driver.isolation_level = old_isolation
         connection.close()
+        if not still_open:
+            _empty_all_tables()
+            pytest.fail(
+                "The test's outer transaction was committed behind SQLAlchemy's back (a "
+                "COMMIT on the raw connection): its rows stay in the database. Mark the "
+                "test @pytest.mark.commits (see tests/conftest.py)."
+            )
 
 
 def _forget_rendered_pages(app: Any) -> None:
