@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import display_dates, locking, timeutil
+from lms import display, locking, timeutil, vocabulary
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
@@ -89,39 +89,43 @@ def wants_json() -> bool:
     )
 
 
+#: Title and sentence of each error page, translated when shown.
 ERROR_TEXTS = {
-    400: ("Ongeldige aanvraag", "We konden deze aanvraag niet verwerken."),
-    401: ("Aanmelden vereist", "Meld je aan om verder te gaan."),
-    403: ("Geen toegang", "Je hebt geen toegang tot deze pagina."),
-    404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
-    405: ("Niet toegestaan", "Deze actie is hier niet mogelijk."),
-    409: ("Conflict", "Dit kan niet in de huidige toestand."),
-    413: ("Te groot", "Het bestand is te groot."),
-    422: ("Niet verwerkbaar", "De gegevens zijn niet geldig."),
+    400: (_l("Ongeldige aanvraag"), _l("We konden deze aanvraag niet verwerken.")),
+    401: (_l("Aanmelden vereist"), _l("Meld je aan om verder te gaan.")),
+    403: (_l("Geen toegang"), _l("Je hebt geen toegang tot deze pagina.")),
+    404: (_l("Niet gevonden"), _l("Deze pagina bestaat niet (meer).")),
+    405: (_l("Niet toegestaan"), _l("Deze actie is hier niet mogelijk.")),
+    409: (_l("Conflict"), _l("Dit kan niet in de huidige toestand.")),
+    413: (_l("Te groot"), _l("Het bestand is te groot.")),
+    422: (_l("Niet verwerkbaar"), _l("De gegevens zijn niet geldig.")),
     429: (
-        "Even geduld",
-        "Te veel pogingen in korte tijd. Wacht een minuut en probeer opnieuw.",
+        _l("Even geduld"),
+        _l("Te veel pogingen in korte tijd. Wacht een minuut en probeer opnieuw."),
     ),
     503: (
-        "Even niet bereikbaar",
-        "Het leerplatform is even niet bereikbaar. Probeer het over enkele minuten opnieuw.",
+        _l("Even niet bereikbaar"),
+        _l("Het leerplatform is even niet bereikbaar. Probeer het over enkele minuten opnieuw."),
     ),
     500: (
-        "Er ging iets mis",
-        "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het "
-        "misgaan, laat het ons weten.",
+        _l("Er ging iets mis"),
+        _l(
+            "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het "
+            "misgaan, laat het ons weten."
+        ),
     ),
 }
 
 
 def error_response(status: int, message: str | None = None) -> Response:
     """A Dutch error page, or ``{"error": …}`` for the API and JSON clients."""
-    title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
+    title, text = (str(part) for part in ERROR_TEXTS.get(status, ERROR_TEXTS[500]))
+    text = str(message) if message else text
     if wants_json():
-        response = jsonify(error=message or text)
+        response = jsonify(error=text)
     else:
         response = make_response(
-            render_template("errors/error.html", status=status, title=title, text=message or text)
+            render_template("errors/error.html", status=status, title=title, text=text)
         )
     response.status_code = status
     return response
@@ -279,7 +283,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
     login_manager.init_app(app)
     app.after_request(_note_session_use)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Meld je aan om deze pagina te zien."
+    login_manager.login_message = _l("Meld je aan om deze pagina te zien.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -321,8 +325,8 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         from flask import flash, redirect, url_for
 
         if wants_json() or request.authorization is not None:
-            return jsonify(error="Authenticatie vereist."), 401
-        flash(login_manager.login_message, "info")
+            return jsonify(error=_("Authenticatie vereist.")), 401
+        flash(str(login_manager.login_message), "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(HTTPException)
@@ -382,17 +386,28 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         }
 
     _install_template_gettext(app)
+    # Every number, amount, duration and date a template shows: lms/display.py.
     app.jinja_env.filters.update(
-        date=display_dates.display_date,
-        short_date=display_dates.display_short_date,
+        date=display.display_date,
+        short_date=display.display_short_date,
         time=timeutil.format_time,
-        datetime=display_dates.display_datetime,
-        period=display_dates.display_period,
+        datetime=display.display_datetime,
+        period=display.display_period,
         local=timeutil.to_local,
-        money=format_money,
+        money=display.money,
+        number=display.number,
+        pct=display.pct,
+        percent=display.percent,
+        rate=display.rate,
+        duration=display.duration,
+        hours=display.hours,
+        iso_date=display.snapshot_date,
         link_contact=link_contact,
     )
     app.jinja_env.globals["contact_url"] = contact_url
+    # The one vocabulary of statuses (lms/vocabulary.py), for templates/_status.html.
+    app.jinja_env.globals["enrolment_label"] = vocabulary.enrolment_label
+    app.jinja_env.globals["state_label"] = vocabulary.state_label
 
     @app.before_request
     def _start_timer() -> None:
@@ -540,13 +555,6 @@ def init_logging(app: Flask) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecretsFilter) for f in logger.filters):
             logger.addFilter(RedactSecretsFilter())
-
-
-def format_money(value: Any) -> str:
-    """``€ 45,00`` (Belgian notation); ``gratis`` for zero."""
-    if value is None or value == 0:
-        return "gratis"
-    return "€ " + f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 # --- "Neem contact op met SAM" -----------------------------------------------------------

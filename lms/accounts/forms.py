@@ -113,7 +113,9 @@ class RegistrationForm(FlaskForm, OrganisationChoice):
     password = PasswordField(
         _l("Wachtwoord"),
         validators=[DataRequired(_l("Kies een wachtwoord."))],
-        description=_l(f"Minstens {MIN_LENGTH} tekens. Een zin van enkele woorden werkt goed."),
+        description=_l(
+            "Minstens %(num)d tekens. Een zin van enkele woorden werkt goed.", num=MIN_LENGTH
+        ),
     )
     password_again = PasswordField(
         _l("Wachtwoord herhalen"),
@@ -145,7 +147,7 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Nieuw wachtwoord"),
         validators=[DataRequired(_l("Kies een wachtwoord."))],
-        description=_l(f"Minstens {MIN_LENGTH} tekens."),
+        description=_l("Minstens %(num)d tekens.", num=MIN_LENGTH),
     )
     password_again = PasswordField(
         _l("Nieuw wachtwoord herhalen"),

@@ -33,6 +33,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from lms import display
 from lms.i18n import lazy_capitalized
 from lms.models import KIND_LABELS, MAX_ID, ROLE_LABELS, Activity, ActivityKind, Role, SeatRelease
 from lms.schedule.service import SessionData
@@ -97,7 +98,7 @@ class DecimalTextField(Field):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return f"{self.data:.2f}".replace(".", ",")
+        return display.amount(self.data)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = (valuelist[0] if valuelist else "").replace("€", "").replace(" ", "").strip()

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.admin import bulk_mail
@@ -122,7 +123,7 @@ def move_up(enrolment_id: int) -> Any:
             if error.code == "invalid":
                 form.reason.errors = [*form.reason.errors, error.message]
             else:
-                flash(error.message, "error")
+                flash_refusal(error)
                 return redirect(_list_url(enrolment))
         else:
             db.session.commit()
@@ -166,7 +167,11 @@ def reject(enrolment_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"De aanvraag van {name} is afgewezen; {name} krijgt de reden per mail.", "success"
+                _(
+                    "De aanvraag van %(name)s is afgewezen; %(name)s krijgt de reden per mail.",
+                    name=name,
+                ),
+                "success",
             )
             return redirect(back_to(_list_url(enrolment)))
         enrolment = _enrolment_or_404(enrolment_id)
@@ -189,7 +194,13 @@ def cancel(enrolment_id: int) -> Any:
             flash_refusal(error)
         else:
             db.session.commit()
-            flash(f"De inschrijving van {name} is geannuleerd; {name} krijgt een mail.", "success")
+            flash(
+                _(
+                    "De inschrijving van %(name)s is geannuleerd; %(name)s krijgt een mail.",
+                    name=name,
+                ),
+                "success",
+            )
         return redirect(back_to(_list_url(enrolment)))
     if request.method == "POST":
         status = 422
@@ -292,8 +303,11 @@ def mail_participants(activity_id: int) -> Any:
                 )
                 db.session.commit()
                 flash(
-                    f"De mail is in de wachtrij gezet voor {count} "
-                    f"{'persoon' if count == 1 else 'personen'}.",
+                    ngettext(
+                        "De mail is in de wachtrij gezet voor %(num)d persoon.",
+                        "De mail is in de wachtrij gezet voor %(num)d personen.",
+                        count,
+                    ),
                     "success",
                 )
                 return redirect(url_for("admin.activity", activity_id=activity_id))

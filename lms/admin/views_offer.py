@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -128,8 +129,12 @@ def activity_new() -> Any:
         else:
             db.session.commit()
             flash(
-                f"„{created.title}” is aangemaakt ({created.status.label}). Voeg sessies en "
-                "lesgevers toe waar nodig.",
+                _(
+                    "„%(title)s” is aangemaakt (%(status)s). Voeg sessies en lesgevers toe waar "
+                    "nodig.",
+                    title=created.title,
+                    status=_(created.status.label),
+                ),
                 "success",
             )
             return redirect(url_for("admin.activity", activity_id=created.id))
@@ -166,7 +171,7 @@ def activity_edit(activity_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                "De wijzigingen zijn bewaard." if changed else "Er was niets gewijzigd.",
+                _("De wijzigingen zijn bewaard.") if changed else _("Er was niets gewijzigd."),
                 "success" if changed else "info",
             )
             return redirect(url_for("admin.activity", activity_id=activity_id))
@@ -284,14 +289,15 @@ def activity_cancel(activity_id: int) -> Any:
         count = int((notified.details or {}).get("notified", 0)) if notified else 0
         db.session.commit()
         flash(
-            "De activiteit is geannuleerd: de sessies en inschrijvingen zijn geannuleerd"
-            + (
-                f"; {count} "
-                + ("betrokkene krijgt" if count == 1 else "betrokkenen krijgen")
-                + " een mail."
-                if count
-                else "."
-            ),
+            ngettext(
+                "De activiteit is geannuleerd: de sessies en inschrijvingen zijn geannuleerd; "
+                "%(num)d betrokkene krijgt een mail.",
+                "De activiteit is geannuleerd: de sessies en inschrijvingen zijn geannuleerd; "
+                "%(num)d betrokkenen krijgen een mail.",
+                count,
+            )
+            if count
+            else _("De activiteit is geannuleerd: de sessies en inschrijvingen zijn geannuleerd."),
             "success",
         )
         return redirect(url_for("admin.activity", activity_id=activity_id))
@@ -369,8 +375,11 @@ def activity_copy(activity_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"De nieuwe editie „{copy.title}” is aangemaakt als ontwerp. Controleer ze en "
-                "publiceer ze wanneer ze klaar is.",
+                _(
+                    "De nieuwe editie „%(title)s” is aangemaakt als ontwerp. Controleer ze en "
+                    "publiceer ze wanneer ze klaar is.",
+                    title=copy.title,
+                ),
                 "success",
             )
             return redirect(url_for("admin.activity", activity_id=copy.id))

@@ -19,6 +19,7 @@ from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
 from lms.admin.routes import bp
 from lms.extensions import db
 from lms.models import MAX_ID, ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
+from lms.web_errors import flash_refusal
 
 
 def _user_or_404(user_id: int) -> User:
@@ -40,7 +41,7 @@ def _show(form: Any, error: AccountError) -> None:
     if target is not None and hasattr(target, "errors"):
         target.errors = [*target.errors, str(error)]
     else:
-        flash(str(error), "error")
+        flash_refusal(error)
 
 
 @bp.get("/users")
@@ -78,12 +79,13 @@ def user_new() -> Any:
         else:
             db.session.commit()
             flash(
-                f"Het account van {user.name} is aangemaakt"
-                + (
-                    "; er is een mail verstuurd om een wachtwoord te kiezen."
-                    if form.send_reset.data
-                    else "."
-                ),
+                _(
+                    "Het account van %(name)s is aangemaakt; er is een mail verstuurd om een "
+                    "wachtwoord te kiezen.",
+                    name=user.name,
+                )
+                if form.send_reset.data
+                else _("Het account van %(name)s is aangemaakt.", name=user.name),
                 "success",
             )
             return redirect(url_for("admin.user", user_id=user.id))
@@ -118,7 +120,9 @@ def user(user_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"Bewaard: {', '.join(changed)}." if changed else "Er was niets gewijzigd.",
+                _("Bewaard: %(fields)s.", fields=", ".join(changed))
+                if changed
+                else _("Er was niets gewijzigd."),
                 "success" if changed else "info",
             )
             return redirect(url_for("admin.user", user_id=user_id))
@@ -165,14 +169,17 @@ def _set_active(user_id: int, active: bool) -> Any:
         accounts.set_active(person, active, actor=current_user)
     except AccountError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash_refusal(error)
     else:
         db.session.commit()
         flash(
-            f"Het account van {person.name} is weer actief."
+            _("Het account van %(name)s is weer actief.", name=person.name)
             if active
-            else f"Het account van {person.name} is gedeactiveerd: aanmelden, de agenda-link en "
-            "de API-sleutels werken niet meer.",
+            else _(
+                "Het account van %(name)s is gedeactiveerd: aanmelden, de agenda-link en de "
+                "API-sleutels werken niet meer.",
+                name=person.name,
+            ),
             "success",
         )
     return redirect(url_for("admin.user", user_id=user_id))

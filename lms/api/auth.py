@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort, g, jsonify, make_response, request
+from flask_babel import gettext as _
 
 from lms.accounts.tokens import find_api_token, user_for_api_token
 from lms.errors import RuleError
@@ -65,7 +66,7 @@ def token_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_api_user() is None:
-            api_error(401, "Geldige API-sleutel vereist (Authorization: Bearer …).")
+            api_error(401, _("Geldige API-sleutel vereist (Authorization: Bearer …)."))
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
@@ -77,7 +78,7 @@ def role_required(*roles: Role) -> Callable[[F], F]:
         @token_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_api_user().has_role(*roles):  # type: ignore[union-attr]
-                api_error(403, "Je hebt geen toegang tot deze actie.")
+                api_error(403, _("Je hebt geen toegang tot deze actie."))
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]
@@ -88,10 +89,10 @@ def role_required(*roles: Role) -> Callable[[F], F]:
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400/422 error that says what is wrong."""
     if not request.is_json:
-        api_error(415, "Stuur JSON (Content-Type: application/json).")
+        api_error(415, _("Stuur JSON (Content-Type: application/json)."))
     data = request.get_json(silent=True)
     if data is None:
-        api_error(400, "De JSON in de aanvraag is ongeldig.")
+        api_error(400, _("De JSON in de aanvraag is ongeldig."))
     if not isinstance(data, dict):
-        api_error(422, "Verwacht een JSON-object.")
+        api_error(422, _("Verwacht een JSON-object."))
     return data

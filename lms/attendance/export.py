@@ -9,9 +9,11 @@ it in columns with accents intact. Cells that Excel would run as a formula are d
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from io import StringIO
 
 from lms.attendance.queries import ActivityMatrix, status_text
+from lms.display import export_number
 from lms.timeutil import format_time, to_local
 
 BOM = "\ufeff"
@@ -65,9 +67,7 @@ def attendance_csv(matrix: ActivityMatrix) -> str:
 
 def _hours(minutes: int) -> str:
     """Hours with a decimal comma, as Dutch Excel reads numbers: ``2,5``."""
-    value = round(minutes / 60, 2)
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    return export_number(Decimal(minutes) / 60)
 
 
 def _safe(value: str) -> str:

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.display import duration, pct_number
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -51,23 +53,25 @@ def attended_minutes(session: ActivitySession, attendance: Attendance | None) ->
     return 0
 
 
-def format_hours(minutes: int) -> str:
-    """``3 u``, ``2 u 30 min``, ``45 min`` (Dutch)."""
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return f"{hours} u {rest} min"
-    if hours:
-        return f"{hours} u"
-    return f"{rest} min"
+#: ``3 u``, ``2 u 30 min``, ``45 min``: the one way hours read (:func:`lms.display.duration`).
+format_hours = duration
+
+
+def status_label(status: AttendanceStatus | None, minutes: int | None = None) -> str:
+    """``aanwezig``, ``deels aanwezig (90 min)``, … or ``niet geregistreerd``, in the
+    reader's language (an audit line renders it under ``force_locale("nl")``)."""
+    if status is None:
+        return _("niet geregistreerd")
+    if status == AttendanceStatus.PARTIAL:
+        return _("deels aanwezig (%(minutes)d min)", minutes=minutes or 0)
+    return _(status.label)
 
 
 def status_text(attendance: Attendance | None) -> str:
-    """``aanwezig``, ``deels aanwezig (90 min)``, … or ``niet geregistreerd``."""
+    """:func:`status_label` of a record (or of none)."""
     if attendance is None:
-        return "niet geregistreerd"
-    if attendance.status == AttendanceStatus.PARTIAL:
-        return f"deels aanwezig ({attendance.minutes or 0} min)"
-    return attendance.status.label
+        return status_label(None)
+    return status_label(attendance.status, attendance.minutes)
 
 
 # --- Participants -------------------------------------------------------------------------
@@ -421,9 +425,7 @@ class OwnAttendance:
     @property
     def percentage(self) -> float:
         """Share of the planned minutes attended, by the one rounding rule of
-        :func:`lms.policy.evaluation.pct_number` (half-up, one decimal: 2/3 is 66.7)."""
-        from lms.policy.evaluation import pct_number
-
+        :func:`lms.display.pct_number` (half-up, one decimal: 2/3 is 66.7)."""
         return pct_number(self.attended_minutes, self.planned_minutes)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -412,11 +413,9 @@ def _flag_certificate(
 
 
 def _label(status: AttendanceStatus | None, minutes: int | None) -> str:
-    if status is None:
-        return "niet geregistreerd"
-    if status == AttendanceStatus.PARTIAL:
-        return f"deels aanwezig ({minutes} min)"
-    return status.label
+    """The status for the audit log, which is kept in Dutch."""
+    with force_locale("nl"):
+        return queries.status_label(status, minutes)
 
 
 # --- Absence reported in advance --------------------------------------------------------------

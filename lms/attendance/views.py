@@ -22,6 +22,7 @@ from flask import (
 )
 from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +36,9 @@ from lms.attendance.sheet import attendance_sheet_pdf
 from lms.extensions import db, limiter, login_manager
 from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
 from lms.slugs import slugify
-from lms.timeutil import to_local
+from lms.timeutil import format_time, to_local
 from lms.urls import absolute_url
+from lms.web_errors import flash_refusal
 
 #: After a valid code, a participant who must log in first has this long to finish.
 CHECKIN_GRANT_SECONDS = 15 * 60
@@ -143,7 +145,7 @@ def take(session_id: int) -> Any:
                     if target is not None:
                         target.errors = [*target.errors, error.message]
                     else:
-                        flash(error.message, "error")
+                        flash_refusal(error)
                     status = 409 if error.code == "not_started" else 200
                     session = managed_session(session_id)
                     card = queries.session_card(session)
@@ -167,8 +169,8 @@ def take(session_id: int) -> Any:
         checkin_open=checkin.window_state(session, now) == checkin.WindowState.OPEN,
         certificates_affected=certificates_affected,
         short_labels=SHORT_LABELS,
-        local_start=to_local(session.starts_at).strftime("%H:%M"),
-        local_end=to_local(session.ends_at).strftime("%H:%M"),
+        local_start=format_time(session.starts_at),
+        local_end=format_time(session.ends_at),
     )
     return response, status
 
@@ -303,7 +305,7 @@ def group_mail(activity_id: int) -> Any:
             if target is not None and error.field != "fingerprint":
                 target.errors = [*target.errors, error.message]
             else:
-                flash(error.message, "error")
+                flash_refusal(error)
             status = 422
     elif request.method == "POST":
         status = 422
@@ -460,7 +462,9 @@ def _refusal(error: AttendanceError, session_id: int | None = None) -> Any:
     "20 per minute",
     methods=["POST"],
     key_func=lambda: f"checkin:{current_user.get_id()}",
-    error_message="Te veel pogingen. Wacht een minuut en typ dan de code die op het scherm staat.",
+    error_message=_l(
+        "Te veel pogingen. Wacht een minuut en typ dan de code die op het scherm staat."
+    ),
 )
 def checkin_form() -> Any:
     form = CheckinCodeForm()
@@ -469,8 +473,10 @@ def checkin_form() -> Any:
         session = service.find_session_for_code(form.code.data, now)
         if session is None:
             form.code.errors.append(
-                "Deze code klopt niet of is verlopen. De code verandert elke minuut: typ de "
-                "code die nu op het scherm staat."
+                _(
+                    "Deze code klopt niet of is verlopen. De code verandert elke minuut: typ de "
+                    "code die nu op het scherm staat."
+                )
             )
         else:
             return _do_checkin(session)
@@ -503,8 +509,10 @@ def checkin_scan(session_id: int) -> Any:
         return redirect(url_for("attendance.checkin_form"))
     if not current_user.is_authenticated:
         flash(
-            "Meld je aan om in te checken. Je code is onthouden: na het aanmelden ben je "
-            "meteen ingecheckt.",
+            _(
+                "Meld je aan om in te checken. Je code is onthouden: na het aanmelden ben je "
+                "meteen ingecheckt."
+            ),
             "info",
         )
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
@@ -546,7 +554,7 @@ def my_attendance(activity_id: int) -> Any:
         abort(404)
     enrolment = queries.enrolment_of(current_user, activity)
     if enrolment is None:
-        abort(404, description="Je bent niet ingeschreven voor deze activiteit.")
+        abort(404, description=_("Je bent niet ingeschreven voor deze activiteit."))
     return render_template(
         "attendance/my_attendance.html",
         activity=activity,

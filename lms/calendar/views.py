@@ -158,8 +158,10 @@ def subscription() -> Any:
         service.rotate_feed_token(current_user, actor=current_user)
         db.session.commit()
         flash(
-            "Je agenda-link is vernieuwd. De vorige link werkt niet meer: voeg de nieuwe "
-            "link toe in je agenda-app en verwijder het oude abonnement.",
+            _(
+                "Je agenda-link is vernieuwd. De vorige link werkt niet meer: voeg de nieuwe "
+                "link toe in je agenda-app en verwijder het oude abonnement."
+            ),
             "success",
         )
         return redirect(url_for("calendar.subscription"))

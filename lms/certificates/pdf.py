@@ -34,9 +34,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms import pdf_text
+from lms import display, pdf_text
 from lms.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
-from lms.timeutil import MONTH_NAMES
+from lms.timeutil import format_date
 
 PETROL = HexColor("#0b5c73")
 PETROL_DARK = HexColor("#073f4f")
@@ -73,8 +73,7 @@ def _fonts() -> tuple[str, str, str, str]:
 def _long_date(value: str | None) -> str:
     if not value:
         return ""
-    day = date.fromisoformat(value)
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+    return format_date(date.fromisoformat(value), weekday=False)
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -84,24 +83,19 @@ def _period(start: str | None, end: str | None) -> str:
         return f"op {_long_date(start)}"
     first, last = date.fromisoformat(start), date.fromisoformat(end)
     if first.year == last.year:
-        head = f"{first.day} {MONTH_NAMES[first.month - 1]}"
+        head = format_date(first, weekday=False, year=False)
         return f"van {head} tot {_long_date(end)}"
     return f"van {_long_date(start)} tot {_long_date(end)}"
 
 
 def _hours(value: Any) -> str:
-    from decimal import Decimal
-
-    from lms.policy.evaluation import format_hours
-
-    return format_hours(Decimal(str(value or 0)))
+    """A snapshot's hours in Dutch: ``21 u 10 min`` (:func:`lms.display.hours`)."""
+    return display.hours(value, "nl")
 
 
 def _pct(value: Any) -> str:
     """A snapshot percentage in Dutch, by the one rounding rule (half-up, one decimal)."""
-    from lms.policy.evaluation import format_pct
-
-    return format_pct(Decimal(str(value)), locale="nl_BE")
+    return display.pct(Decimal(str(value)), locale=display.DUTCH)
 
 
 def rule_lines(snapshot: dict[str, Any]) -> list[str]:
@@ -338,7 +332,7 @@ def render_certificate(snapshot: dict[str, Any], *, revoked_on: str | None = Non
     canvas.setFillColor(INK)
     facts = [
         _period(snapshot.get("start_date"), snapshot.get("end_date")),
-        f"{_hours(snapshot.get('hours'))} uur",
+        _hours(snapshot.get("hours")),
     ]
     facts_line = "  ·  ".join(f for f in facts if f)
     y = _block(

@@ -44,10 +44,10 @@ class TowardsTarget:
     @property
     def percent(self) -> float:
         """Percentage of the target reached (not capped: 120 % is worth showing), by the one
-        rounding rule (:func:`lms.policy.evaluation.rounded_pct`: half-up, one decimal)."""
+        rounding rule (:func:`lms.display.rounded_pct`: half-up, one decimal)."""
         from decimal import Decimal
 
-        from lms.policy.evaluation import rounded_pct
+        from lms.display import rounded_pct
 
         if self.target <= 0:
             return 100.0

@@ -36,6 +36,8 @@ from sqlalchemy.orm import joinedload
 
 from lms import audit, locking
 from lms.certificates.codes import new_code, normalise
+from lms.display import hours as hours_text
+from lms.display import rounded_pct
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
@@ -46,7 +48,7 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.policy.evaluation import State, format_hours, rounded_pct
+from lms.policy.evaluation import State
 from lms.policy.progress import Progress, activity_progress
 from lms.policy.service import activity_end, activity_first_start
 from lms.timeutil import to_local
@@ -262,7 +264,7 @@ def _create(
         subject_user=item.user,
         activity=item.activity,
         summary=f"{document.capitalize()} {code} uitgereikt aan {item.user.name} voor "
-        f"{item.activity.title} ({format_hours(item.decision.credited_hours)} uur).",
+        f"{item.activity.title} ({hours_text(item.decision.credited_hours, 'nl')}).",
         code=code,
         hours=snapshot["hours"],
         policy_id=item.rule.policy_id,
@@ -274,7 +276,7 @@ def _create(
         subject=f"Je {document} voor {item.activity.title}",
         facts={
             "snapshot": snapshot,
-            "hours": format_hours(Decimal(str(snapshot["hours"]))),
+            "hours": hours_text(snapshot["hours"], "nl"),
             "pdf_url": absolute_url("certificates.pdf", code=code),
             "verify_url": snapshot["verify_url"],
             "record_url": absolute_url("certificates.learning_record"),

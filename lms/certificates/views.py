@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -35,7 +36,7 @@ from lms.timeutil import iso
 from lms.web import wants_json
 from lms.web_errors import flash_refusal
 
-VERIFY_LIMIT_MESSAGE = (
+VERIFY_LIMIT_MESSAGE = _l(
     "Te veel controles in korte tijd. Wacht een minuut en probeer het dan opnieuw."
 )
 
@@ -54,7 +55,7 @@ def verify_form() -> Any:
         canonical = normalise(form.code.data)
         if canonical is None:
             form.code.errors.append(
-                "Dit is geen geldige code: een code heeft 16 tekens, zoals 7KQ4-M2XD-9FJ1-PZ3W."
+                _("Dit is geen geldige code: een code heeft 16 tekens, zoals 7KQ4-M2XD-9FJ1-PZ3W.")
             )
         else:
             return redirect(url_for("certificates.verify", code=canonical))
@@ -324,7 +325,11 @@ def revoke(certificate_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"Attest {certificate.code} is ingetrokken. De houder krijgt een mail.", "success"
+                _(
+                    "Attest %(code)s is ingetrokken. De houder krijgt een mail.",
+                    code=certificate.code,
+                ),
+                "success",
             )
             return redirect(url_for("certificates.detail", certificate_id=certificate_id))
     return _detail(certificate, revoke_form=form, status=422)
@@ -343,8 +348,11 @@ def reissue(certificate_id: int) -> Any:
         else:
             db.session.commit()
             flash(
-                f"Nieuw attest {new.code} uitgereikt; het vorige ({certificate.code}) is "
-                "ingetrokken.",
+                _(
+                    "Nieuw attest %(code)s uitgereikt; het vorige (%(previous)s) is ingetrokken.",
+                    code=new.code,
+                    previous=certificate.code,
+                ),
                 "success",
             )
             return redirect(url_for("certificates.detail", certificate_id=new.id))

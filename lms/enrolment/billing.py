@@ -15,10 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from lms import display
 from lms.enrolment.pricing import pays_member_price, price_for
 from lms.enrolment.rules import first_start
 from lms.errors import RuleError
@@ -55,8 +55,8 @@ class InvalidInvoiceDetailsError(RuleError, ValueError):
 
 
 def money_text(amount: Decimal) -> str:
-    """``€ 45,00``: the amount as Belgian invoices write it (Babel, nl_BE)."""
-    return format_currency(amount, "EUR", locale="nl_BE")
+    """``€ 45,00``: the amount as Belgian invoices write it (:func:`lms.display.money`)."""
+    return display.money(amount, locale=display.DUTCH)
 
 
 def clean_details(

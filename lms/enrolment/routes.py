@@ -27,6 +27,7 @@ from lms.intake import service as intake_service
 from lms.intake.queries import has_questions as has_intake_questions
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("enrolment", __name__)
 
@@ -128,7 +129,7 @@ def enrol(activity_id: int) -> Any:
         enrolment, changed = service.enrol(activity, current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _back_to(activity_id)
     db.session.commit()
     flash(outcome_message(enrolment, changed), "success" if changed else "info")
@@ -178,7 +179,7 @@ def confirm_paid(activity_id: int) -> Any:
             answer_errors = exc.errors
         except EnrolmentError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
             return _back_to(activity_id)
         else:
             billing.remember(current_user, details)
@@ -235,7 +236,7 @@ def enrol_colleague(activity_id: int) -> Any:
         enrolment, changed = service.enrol_on_behalf(activity, colleague, actor=current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return _back_to(activity_id)
     db.session.commit()
     flash(outcome_message(enrolment, changed, for_self=False), "success" if changed else "info")
@@ -264,7 +265,7 @@ def cancel(enrolment_id: int) -> Any:
             service.cancel(activity, current_user)
         except EnrolmentError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash_refusal(exc)
             return redirect(url_for("enrolment.mine"))
         db.session.commit()
         flash(cancelled_message(previous, activity.title), "success")
@@ -317,7 +318,7 @@ def _accept(enrolment: Enrolment, actor: User, target: Any) -> Any:
         service.accept_offer(enrolment, actor=actor)
     except EnrolmentError as exc:
         db.session.commit()  # an offer found expired under the lock is passed on
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return target
     db.session.commit()
     flash(_("Je bent ingeschreven voor „%(title)s”. Welkom!", title=title), "success")
@@ -344,7 +345,7 @@ def _decline(enrolment: Enrolment, actor: User, target: Any) -> Any:
         service.decline_offer(enrolment, actor=actor)
     except EnrolmentError as exc:
         db.session.commit()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return target
     db.session.commit()
     flash(

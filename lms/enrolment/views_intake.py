@@ -25,6 +25,7 @@ from lms.intake import queries
 from lms.intake.forms import AnswerForm
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus
+from lms.web_errors import flash_refusal
 
 bp = Blueprint("intake_answers", __name__)
 
@@ -74,7 +75,7 @@ def form(activity_id: int) -> Any:
                 errors = exc.errors
             except EnrolmentError as exc:
                 db.session.rollback()
-                flash(exc.message, "error")
+                flash_refusal(exc)
                 return _back_to(activity.id)
             else:
                 db.session.commit()

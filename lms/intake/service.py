@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.intake import queries
 from lms.models import (
@@ -33,13 +34,13 @@ MAX_ANSWER = 4000
 MAX_OPTIONS = 30
 
 
-class IntakeError(Exception):
+class IntakeError(RuleError):
     """A refusal in Dutch; ``field`` names the form field (``q<id>`` for an answer)."""
 
+    status = 422
+
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field)
 
 
 class InvalidAnswersError(IntakeError):

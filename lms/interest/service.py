@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from lms.audit import record
+from lms.errors import RuleError
 from lms.extensions import db
 from lms.interest import queries
 from lms.interest.tokens import stop_token
@@ -25,10 +26,11 @@ from lms.models import Activity, ActivityStatus, EditionLink, Interest, Theme, U
 from lms.urls import absolute_url
 
 
-class InterestError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class InterestError(RuleError):
+    """A refusal of an interest list (Dutch, translated): a missing or unpublished subject."""
+
+    code = "not_found"
+    status = 404
 
 
 def subscribe(user: User, *, activity: Activity | None = None, theme: Theme | None = None) -> bool:

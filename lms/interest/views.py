@@ -25,6 +25,7 @@ from lms.interest.forms import InterestForm, StopForm
 from lms.interest.service import InterestError
 from lms.interest.tokens import read_stop_token
 from lms.models import Activity, ActivityStatus, Theme
+from lms.web_errors import flash_refusal
 
 MAX_ID = 2**31 - 1
 
@@ -83,7 +84,7 @@ def activity(activity_id: int) -> Any:
         service.subscribe(current_user, activity=item)
     except InterestError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash_refusal(exc)
         return back
     db.session.commit()
     flash(

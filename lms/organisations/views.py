@@ -33,6 +33,7 @@ from lms.organisations import employer, membership, queries
 from lms.organisations.forms import EnrolColleagueForm, SubstituteForm
 from lms.reports.charts import meter
 from lms.timeutil import to_local
+from lms.web_errors import flash_refusal
 
 
 def _get_or_404(model: Any, object_id: int) -> Any:
@@ -201,7 +202,7 @@ def confirm_member(user_id: int) -> Any:
         membership.confirm(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("%(name)s is bevestigd als medewerker.", name=person.name), "success")
@@ -215,7 +216,7 @@ def decline_member(user_id: int) -> Any:
         membership.decline(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(_("De aanvraag van %(name)s is geweigerd.", name=person.name), "success")
@@ -229,7 +230,7 @@ def end_member(user_id: int) -> Any:
         membership.end(person, actor=current_user)
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
         if person.organisation_id is not None:
             return redirect(url_for("organisations.person", user_id=person.id))
     else:
@@ -278,7 +279,7 @@ def resolve_request(user_id: int) -> Any:
         )
     except membership.MembershipError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
         return redirect(url_for("organisations.requests"))
     db.session.commit()
     if result is None:
@@ -325,7 +326,7 @@ def cancel_colleague(enrolment_id: int) -> Any:
         employer.cancel_for_colleague(enrolment, contact=current_user)
     except EnrolmentError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash_refusal(exc)
     else:
         db.session.commit()
         flash(

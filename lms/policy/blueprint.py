@@ -28,7 +28,3 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_app_template_global(views._trainer_todo, "trainer_todo")
-bp.add_app_template_filter(views._hours_filter, "hours_nl")
-bp.add_app_template_filter(views._pct_filter, "pct_nl")
-bp.add_app_template_filter(views._duration_filter, "duration_nl")
-bp.add_app_template_filter(views._iso_date_filter, "iso_date")

@@ -19,9 +19,10 @@ The semantics (CONTRACT.md, "The default learning policy"):
   depends on sessions nobody recorded. Once an activity is over nobody is ``possible``:
   the result is decided (eligible or impossible) or waits for attendance (incomplete).
 
-Reasons are sentences for people, through gettext (the reader's language), with
-percentages rounded half-up to one decimal by :func:`format_pct` (the one rounding rule
-of pages, PDFs and the API: :func:`rounded_pct`).
+Reasons are :class:`Reason` values: a stable code and a message id with its parameters,
+rendered through gettext where they are shown (the reader's language, numbers and
+durations formatted for it), with percentages rounded half-up to one decimal by
+:func:`lms.display.pct` (the one rounding rule of pages, PDFs and the API).
 
 A programme (beroepsopleiding) is judged by :func:`evaluate_programme`: its diploma needs
 every module passed under the module's own rule.
@@ -31,19 +32,39 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from babel.numbers import format_decimal
-from flask_babel import get_locale, ngettext
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
+from markupsafe import escape
 
-from lms.i18n import N_
+from lms.display import HOURS_QUANTUM, duration, minutes_to_hours
+from lms.display import pct as pct_text
 from lms.models import AttendanceStatus, HoursCredit
+from lms.vocabulary import STATE_LABELS
 
-HOURS_QUANTUM = Decimal("0.01")
+
+class Reason(LazyString):
+    """One reason of a decision: a message id with its parameters, rendered when shown.
+
+    ``code`` is stable (the API and tests can rely on it); the text is rendered through
+    gettext each time it is turned into a string, in the language of whoever reads it then
+    (a page, the API, or a Dutch mail under ``force_locale``), with numbers, percentages and
+    durations formatted for that language. It compares and searches like its text.
+    """
+
+    def __init__(self, code: str, render: Callable[[], str]) -> None:
+        super().__init__(render)
+        self.code = code
+
+    def __html__(self) -> str:
+        return escape(str(self))
+
+    def __hash__(self) -> int:
+        return hash(self.code)
 
 
 class State(enum.StrEnum):
@@ -56,14 +77,6 @@ class State(enum.StrEnum):
     @property
     def label(self) -> str:
         return STATE_LABELS[self]
-
-
-STATE_LABELS = {
-    State.ELIGIBLE: N_("geslaagd"),
-    State.POSSIBLE: N_("nog haalbaar"),
-    State.IMPOSSIBLE: N_("niet meer haalbaar"),
-    State.INCOMPLETE: N_("wacht op aanwezigheden"),
-}
 
 
 @dataclass(frozen=True)
@@ -134,7 +147,7 @@ class Decision:
     required_pct: int
     #: Hours this activity credits (attended or nominal, per the rule).
     credited_hours: Decimal
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     sessions: tuple[SessionOutcome, ...] = ()
     #: For a programme: (module title, decision) per module.
     modules: tuple[tuple[str, Decision], ...] = ()
@@ -174,7 +187,7 @@ class Decision:
         return tuple(s for s in self.sessions if s.is_open)
 
     @property
-    def summary(self) -> str:
+    def summary(self) -> Reason | str:
         """The first, main reason."""
         return self.reasons[0] if self.reasons else ""
 
@@ -182,64 +195,8 @@ class Decision:
 # --- Formatting in plain Dutch ----------------------------------------------------------
 
 
-def minutes_to_hours(minutes: int) -> Decimal:
-    return (Decimal(minutes) / Decimal(60)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
-
-
 def percentage(part: int, whole: int) -> float:
     return 0.0 if whole <= 0 else part * 100 / whole
-
-
-PCT_QUANTUM = Decimal("0.1")
-
-
-def rounded_pct(value: float | Decimal | int) -> Decimal:
-    """The one rounding rule for percentages: half-up to one decimal (2/3 is 66.7).
-
-    Pages (:func:`format_pct`), certificate PDFs and the API all go through it, so a
-    percentage never reads differently in two places.
-    """
-    exact = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return exact.quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
-
-
-def pct_number(part: int, whole: int) -> float:
-    """``part`` of ``whole`` as a JSON number, rounded by :func:`rounded_pct`."""
-    if whole <= 0:
-        return 0.0
-    exact = Decimal(part) * 100 / Decimal(whole)
-    return float(rounded_pct(exact))
-
-
-def _locale_name() -> str:
-    locale = get_locale()
-    return str(locale) if locale is not None else "nl_BE"
-
-
-def format_pct(value: float | Decimal | int, locale: str | None = None) -> str:
-    """``75``, ``66,7`` (``66.7`` in English): whole numbers as such, else one decimal.
-
-    Rounded half-up by :func:`rounded_pct` first (Babel itself would round half-even).
-    """
-    return format_decimal(rounded_pct(value), format="#,##0.#", locale=locale or _locale_name())
-
-
-def format_duration(minutes: int) -> str:
-    """``2 u 30 min``, ``3 u``, ``45 min``."""
-    hours, rest = divmod(max(minutes, 0), 60)
-    if hours and rest:
-        return _("%(hours)d u %(minutes)d min", hours=hours, minutes=rest)
-    if hours:
-        return _("%(hours)d u", hours=hours)
-    return _("%(minutes)d min", minutes=rest)
-
-
-def format_hours(value: Decimal | float | int) -> str:
-    """``12``, ``2,5``, ``1,67`` (Dutch decimal comma, no trailing zeros)."""
-    text = f"{Decimal(str(value)).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 # --- The evaluation ------------------------------------------------------------------------
@@ -318,11 +275,11 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
     outcomes = decision.sessions
     active = [o for o in outcomes if not o.session.cancelled]
     cancelled = len(outcomes) - len(active)
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     pct = decision.required_pct
 
     if not active:
-        reasons.append(_("Er zijn (nog) geen sessies gepland."))
+        reasons.append(Reason("no_sessions", lambda: _("Er zijn (nog) geen sessies gepland.")))
         if cancelled:
             reasons.append(_cancelled_reason(cancelled))
         return replace(decision, reasons=tuple(reasons))
@@ -334,74 +291,98 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
         or (o.status == AttendanceStatus.EXCUSED and rule.excused_counts)
     ]
     reasons.append(
-        ngettext(
-            "%(present)d van %(num)d sessie aanwezig (%(pct)s %%), %(required)s %% vereist",
-            "%(present)d van %(num)d sessies aanwezig (%(pct)s %%), %(required)s %% vereist",
-            len(active),
-            present=len(full),
-            pct=format_pct(decision.counted_pct),
-            required=pct,
+        Reason(
+            "attended",
+            lambda: ngettext(
+                "%(present)d van %(num)d sessie aanwezig (%(pct)s %%), %(required)s %% vereist",
+                "%(present)d van %(num)d sessies aanwezig (%(pct)s %%), %(required)s %% vereist",
+                len(active),
+                present=len(full),
+                pct=pct_text(decision.counted_pct),
+                required=pct,
+            ),
         )
     )
 
     partial = [o for o in active if o.status == AttendanceStatus.PARTIAL]
     if partial:
         reasons.append(
-            ngettext(
-                "%(num)d sessie deels aanwezig (%(minutes)s van %(of)s minuten)",
-                "%(num)d sessies deels aanwezig (%(minutes)s van %(of)s minuten)",
-                len(partial),
-                minutes=sum(o.present_minutes for o in partial),
-                of=sum(o.session.minutes for o in partial),
+            Reason(
+                "partial",
+                lambda: ngettext(
+                    "%(num)d sessie deels aanwezig (%(minutes)s van %(of)s minuten)",
+                    "%(num)d sessies deels aanwezig (%(minutes)s van %(of)s minuten)",
+                    len(partial),
+                    minutes=sum(o.present_minutes for o in partial),
+                    of=sum(o.session.minutes for o in partial),
+                ),
             )
         )
     excused = [o for o in active if o.status == AttendanceStatus.EXCUSED]
     if excused:
         if rule.excused_counts:
             reasons.append(
-                ngettext(
-                    "%(num)d sessie verontschuldigd: telt mee als aanwezig volgens het leerbeleid",
-                    "%(num)d sessies verontschuldigd: tellen mee als aanwezig volgens het "
-                    "leerbeleid",
-                    len(excused),
+                Reason(
+                    "excused_counted",
+                    lambda: ngettext(
+                        "%(num)d sessie verontschuldigd: telt mee als aanwezig volgens het "
+                        "leerbeleid",
+                        "%(num)d sessies verontschuldigd: tellen mee als aanwezig volgens het "
+                        "leerbeleid",
+                        len(excused),
+                    ),
                 )
             )
         else:
             reasons.append(
-                ngettext(
-                    "%(num)d sessie verontschuldigd: telt niet mee als aanwezig volgens het "
-                    "leerbeleid",
-                    "%(num)d sessies verontschuldigd: tellen niet mee als aanwezig volgens het "
-                    "leerbeleid",
-                    len(excused),
+                Reason(
+                    "excused_not_counted",
+                    lambda: ngettext(
+                        "%(num)d sessie verontschuldigd: telt niet mee als aanwezig volgens het "
+                        "leerbeleid",
+                        "%(num)d sessies verontschuldigd: tellen niet mee als aanwezig volgens het "
+                        "leerbeleid",
+                        len(excused),
+                    ),
                 )
             )
     absent = [o for o in active if o.status == AttendanceStatus.ABSENT]
     if absent:
-        reasons.append(ngettext("%(num)d sessie afwezig", "%(num)d sessies afwezig", len(absent)))
+        reasons.append(
+            Reason(
+                "absent",
+                lambda: ngettext("%(num)d sessie afwezig", "%(num)d sessies afwezig", len(absent)),
+            )
+        )
     if cancelled:
         reasons.append(_cancelled_reason(cancelled))
 
     open_ = [o for o in active if o.is_open]
     if decision.state == State.INCOMPLETE:
         reasons.append(
-            ngettext(
-                "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessie is nog "
-                "niet geregistreerd (%(sessions)s)",
-                "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessies zijn "
-                "nog niet geregistreerd (%(sessions)s)",
-                len(open_),
-                sessions=", ".join(session_name(o.session) for o in open_),
+            Reason(
+                "waiting_for_attendance",
+                lambda: ngettext(
+                    "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessie is nog "
+                    "niet geregistreerd (%(sessions)s)",
+                    "Wacht op aanwezigheden: de activiteit is voorbij, maar %(num)d sessies zijn "
+                    "nog niet geregistreerd (%(sessions)s)",
+                    len(open_),
+                    sessions=", ".join(session_name(o.session) for o in open_),
+                ),
             )
         )
         return replace(decision, reasons=tuple(reasons))
     if open_:
         if now is None:
             reasons.append(
-                ngettext(
-                    "nog %(num)d sessie zonder registratie",
-                    "nog %(num)d sessies zonder registratie",
-                    len(open_),
+                Reason(
+                    "open_sessions",
+                    lambda: ngettext(
+                        "nog %(num)d sessie zonder registratie",
+                        "nog %(num)d sessies zonder registratie",
+                        len(open_),
+                    ),
                 )
             )
         else:
@@ -409,46 +390,66 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
             unrecorded = len(open_) - future
             if future:
                 reasons.append(
-                    ngettext("nog %(num)d sessie te gaan", "nog %(num)d sessies te gaan", future)
+                    Reason(
+                        "sessions_to_go",
+                        lambda: ngettext(
+                            "nog %(num)d sessie te gaan", "nog %(num)d sessies te gaan", future
+                        ),
+                    )
                 )
             if unrecorded:
                 reasons.append(
-                    ngettext(
-                        "%(num)d voorbije sessie nog niet geregistreerd",
-                        "%(num)d voorbije sessies nog niet geregistreerd",
-                        unrecorded,
+                    Reason(
+                        "unrecorded_sessions",
+                        lambda: ngettext(
+                            "%(num)d voorbije sessie nog niet geregistreerd",
+                            "%(num)d voorbije sessies nog niet geregistreerd",
+                            unrecorded,
+                        ),
                     )
                 )
 
     if decision.state == State.ELIGIBLE:
         reasons.append(
-            _(
-                "Voldaan: %(counted)s van de vereiste %(required)s aanwezig",
-                counted=format_duration(decision.counted_minutes),
-                required=format_duration(decision.required_minutes),
+            Reason(
+                "met",
+                lambda: _(
+                    "Voldaan: %(counted)s van de vereiste %(required)s aanwezig",
+                    counted=duration(decision.counted_minutes),
+                    required=duration(decision.required_minutes),
+                ),
             )
         )
     elif decision.state == State.POSSIBLE:
         reasons.append(
-            _(
-                "Nog haalbaar: nog %(missing)s aanwezigheid nodig in de resterende sessies",
-                missing=format_duration(decision.missing_minutes),
+            Reason(
+                "still_possible",
+                lambda: _(
+                    "Nog haalbaar: nog %(missing)s aanwezigheid nodig in de resterende sessies",
+                    missing=duration(decision.missing_minutes),
+                ),
             )
         )
     elif open_:
         reasons.append(
-            _(
-                "Niet meer haalbaar: ook met aanwezigheid op alle resterende sessies wordt het "
-                "hoogstens %(pct)s %%",
-                pct=format_pct(decision.reachable_pct),
+            Reason(
+                "out_of_reach",
+                lambda: _(
+                    "Niet meer haalbaar: ook met aanwezigheid op alle resterende sessies wordt het "
+                    "hoogstens %(pct)s %%",
+                    pct=pct_text(decision.reachable_pct),
+                ),
             )
         )
     else:
         reasons.append(
-            _(
-                "Niet gehaald: alle sessies zijn geregistreerd, er ontbreekt %(missing)s "
-                "aanwezigheid",
-                missing=format_duration(decision.missing_minutes),
+            Reason(
+                "not_met",
+                lambda: _(
+                    "Niet gehaald: alle sessies zijn geregistreerd, er ontbreekt %(missing)s "
+                    "aanwezigheid",
+                    missing=duration(decision.missing_minutes),
+                ),
             )
         )
     return replace(decision, reasons=tuple(reasons))
@@ -462,11 +463,14 @@ def session_name(session: SessionFact) -> str:
     return f"{session.title} ({when})" if session.title else when
 
 
-def _cancelled_reason(count: int) -> str:
-    return ngettext(
-        "%(num)d geannuleerde sessie telt niet mee",
-        "%(num)d geannuleerde sessies tellen niet mee",
-        count,
+def _cancelled_reason(count: int) -> Reason:
+    return Reason(
+        "cancelled_sessions",
+        lambda: ngettext(
+            "%(num)d geannuleerde sessie telt niet mee",
+            "%(num)d geannuleerde sessies tellen niet mee",
+            count,
+        ),
     )
 
 
@@ -487,7 +491,7 @@ def evaluate_programme(modules: Sequence[tuple[str, Decision]]) -> Decision:
             reachable_minutes=0,
             required_pct=100,
             credited_hours=Decimal("0.00"),
-            reasons=(_("Deze opleiding heeft nog geen modules."),),
+            reasons=(Reason("no_modules", lambda: _("Deze opleiding heeft nog geen modules.")),),
         )
     decisions = [d for _title, d in modules]
     passed = sum(1 for d in decisions if d.state == State.ELIGIBLE)
@@ -502,27 +506,44 @@ def evaluate_programme(modules: Sequence[tuple[str, Decision]]) -> Decision:
     else:
         state = State.POSSIBLE
     reasons = [
-        ngettext(
-            "%(passed)d van %(num)d module gehaald, alle modules vereist",
-            "%(passed)d van %(num)d modules gehaald, alle modules vereist",
-            len(decisions),
-            passed=passed,
+        Reason(
+            "modules_passed",
+            lambda: ngettext(
+                "%(passed)d van %(num)d module gehaald, alle modules vereist",
+                "%(passed)d van %(num)d modules gehaald, alle modules vereist",
+                len(decisions),
+                passed=passed,
+            ),
         )
     ]
     for title, decision in modules:
         reasons.append(
-            _(
-                "%(module)s: %(state)s (%(summary)s)",
-                module=title,
-                state=_(decision.state.label),
-                summary=decision.summary,
+            Reason(
+                "module",
+                lambda title=title, decision=decision: _(
+                    "%(module)s: %(state)s (%(summary)s)",
+                    module=title,
+                    state=_(decision.state.label),
+                    summary=decision.summary,
+                ),
             )
         )
     if state == State.IMPOSSIBLE:
-        reasons.append(_("Niet meer haalbaar: een module kan niet meer gehaald worden"))
+        reasons.append(
+            Reason(
+                "module_out_of_reach",
+                lambda: _("Niet meer haalbaar: een module kan niet meer gehaald worden"),
+            )
+        )
     elif state == State.INCOMPLETE:
         reasons.append(
-            _("Wacht op aanwezigheden: een module is voorbij, maar niet volledig geregistreerd")
+            Reason(
+                "module_waiting",
+                lambda: _(
+                    "Wacht op aanwezigheden: een module is voorbij, maar niet volledig "
+                    "geregistreerd"
+                ),
+            )
         )
     return Decision(
         state=state,
@@ -547,11 +568,5 @@ __all__ = [
     "State",
     "evaluate",
     "evaluate_programme",
-    "format_duration",
-    "format_hours",
-    "format_pct",
-    "minutes_to_hours",
-    "pct_number",
-    "rounded_pct",
     "session_name",
 ]

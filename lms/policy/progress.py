@@ -294,15 +294,13 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
     participant who already holds a certificate is left alone. Returns the number of
     participants newly warned.
     """
-    from flask_babel import force_locale
 
     from lms.mail.facts import user_facts
     from lms.mail.outbox import queue_mail
     from lms.urls import absolute_url
 
     warned = 0
-    with force_locale("nl"):  # the reasons go into a Dutch mail, whoever's action it was
-        judged = activity_progress(activity, user_ids)
+    judged = activity_progress(activity, user_ids)
     for item in judged:
         if item.state != State.IMPOSSIBLE or item.certificate is not None:
             continue
@@ -315,7 +313,7 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
                 **user_facts(item.user),
                 "organisation": {"name": organisation.name} if organisation else None,
             },
-            "decision": {"reasons": [str(reason) for reason in item.decision.reasons]},
+            "decision": {"reasons": _dutch(item.decision.reasons)},
             "rule": {"min_attendance_pct": item.rule.min_attendance_pct},
             "programme": target.parent,
             "progress_url": absolute_url("policy.my_progress", activity_id=target.id),
@@ -342,6 +340,15 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
                 dedup_key=f"{key}:trainer:{trainer.id}",
             )
     return warned
+
+
+def _dutch(reasons: Iterable[object]) -> list[str]:
+    """Reasons rendered in Dutch, for a mail (they are rendered in the reader's language
+    wherever they are shown; a mail is always Dutch)."""
+    from flask_babel import force_locale
+
+    with force_locale("nl"):
+        return [str(reason) for reason in reasons]
 
 
 def _queue_once(queue, **kwargs):

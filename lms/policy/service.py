@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import audit
+from lms.display import minutes_to_hours
 from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
@@ -34,7 +35,7 @@ from lms.models import (
     utcnow,
 )
 from lms.policy.defaults import DEFAULT_RULES, ensure_default_policy
-from lms.policy.evaluation import RuleFacts, minutes_to_hours
+from lms.policy.evaluation import RuleFacts
 from lms.timeutil import to_local
 
 #: Used when a version lacks a rule for a kind (never the case for versions made here).

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.access import can_manage_activity, coordinator_required, forbid_unless
 from lms.certificates.forms import IssueForm
+from lms.display_dates import display_short_date
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme, utcnow
 from lms.policy import service
@@ -98,8 +99,11 @@ def new() -> Any:
         else:
             db.session.commit()
             flash(
-                f"Nieuwe versie opgeslagen: {policy.name}, geldig vanaf "
-                f"{policy.valid_from.strftime('%d/%m/%Y')}.",
+                _(
+                    "Nieuwe versie opgeslagen: %(name)s, geldig vanaf %(date)s.",
+                    name=policy.name,
+                    date=display_short_date(policy.valid_from),
+                ),
                 "success",
             )
             return redirect(url_for("policy.show", policy_id=policy.id))
@@ -115,7 +119,7 @@ def edit(policy_id: int) -> Any:
     policy = _policy_or_404(policy_id)
     if not service.is_editable(policy):
         flash(
-            "Deze versie is al van kracht en kan niet meer wijzigen. Maak een nieuwe versie.",
+            _("Deze versie is al van kracht en kan niet meer wijzigen. Maak een nieuwe versie."),
             "warning",
         )
         return redirect(url_for("policy.new", **{"from": policy.id}))
@@ -197,7 +201,7 @@ def my_progress(activity_id: int) -> Any:
         )
     )
     if enrolment is None:
-        abort(404, "Je bent niet ingeschreven voor deze activiteit.")
+        abort(404, _("Je bent niet ingeschreven voor deze activiteit."))
     item = user_progress(current_user, [activity.id], now=utcnow())[activity.id]
     return render_template(
         "policy/my_progress.html",
@@ -234,14 +238,14 @@ def report_absence(activity_id: int, session_id: int) -> Any:
         db.session.rollback()
         if error.code == "not_enrolled":
             abort(404)
-        flash(error.message, "error")
+        flash_refusal(error)
         return redirect(back)
     db.session.commit()
     flash(_("Je bent afgemeld voor deze sessie. Je lesgever ziet je reden."), "success")
     return redirect(back)
 
 
-# --- Template filters shared by the policy and certificate pages ----------------------------------
+# --- Template globals shared by the policy and certificate pages ----------------------------------
 
 
 def _trainer_todo() -> Any:
@@ -257,32 +261,3 @@ def _trainer_todo() -> Any:
     if not current_user.has_role(Role.TRAINER):
         return None
     return trainer_todo(current_user)
-
-
-def _hours_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_hours
-
-    return format_hours(value or 0)
-
-
-def _pct_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_pct
-
-    return format_pct(float(value or 0))
-
-
-def _duration_filter(value: Any) -> str:
-    from lms.policy.evaluation import format_duration
-
-    return format_duration(int(value or 0))
-
-
-def _iso_date_filter(value: Any) -> str:
-    """A ``YYYY-MM-DD`` string from a snapshot, as ``3 maart 2026``."""
-    from datetime import date
-
-    from lms.timeutil import format_date
-
-    if not value:
-        return ""
-    return format_date(date.fromisoformat(str(value)), weekday=False)

@@ -11,8 +11,6 @@ from lms.reports import views
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-bp.add_app_template_filter(views._pct_filter, "report_pct")
-bp.add_app_template_filter(views._hours_filter, "report_hours")
 bp.add_url_rule("/", view_func=views.index, methods=["GET"])
 bp.add_url_rule("/activities", view_func=views.activity, methods=["GET"])
 bp.add_url_rule("/activities.csv", view_func=views.activity_csv, methods=["GET"])

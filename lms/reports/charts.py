@@ -418,12 +418,12 @@ def period_report_charts(report: Any) -> dict[str, Markup]:
         shown = [g for g in groups if g.minutes > 0]
         if limit is not None:
             shown = shown[:limit]
-        return [Bar(_capital(g.label), float(g.hours), f"{g.hours_text} u") for g in shown]
+        return [Bar(_capital(g.label), float(g.hours), g.hours_text) for g in shown]
 
     return {
         "timeline": line_chart(
             [
-                Point(short_bucket_label(g), float(g.hours), f"{g.hours_text} u", g.label)
+                Point(short_bucket_label(g), float(g.hours), g.hours_text, g.label)
                 for g in report.timeline
                 if not g.future
             ],

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from lms.display import duration, minutes_to_hours, rate, rounded_pct
 from lms.models import (
     ActivityKind,
     utcnow,
 )
-from lms.policy.evaluation import format_hours, minutes_to_hours
 from lms.timeutil import format_date, local_day_bounds, to_local
 
 #: The order kinds are listed in (the order of the offer on SAM's website).
@@ -97,29 +97,22 @@ def ratio(part: int, whole: int | None) -> Decimal | None:
 
 
 def percent(value: Decimal | None) -> Decimal | None:
-    """A ratio as a percentage with one decimal (half up): ``Decimal("66.7")``."""
+    """A ratio as a percentage by the one rounding rule (half-up, one decimal):
+    ``Decimal("66.7")`` (:func:`lms.display.rounded_pct`), for exports."""
     if value is None:
         return None
-    return (value * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def percent_text(value: Decimal | None) -> str:
-    """``66,7 %``, ``100 %``, or ``–`` when there is no rate."""
-    pct = percent(value)
-    if pct is None:
-        return "–"
-    text = f"{pct:f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return text.replace(".", ",") + " %"
+    return rounded_pct(value * 100)
 
 
 def hours(minutes: int) -> Decimal:
     return minutes_to_hours(minutes)
 
 
-def hours_text(minutes: int) -> str:
-    return format_hours(minutes_to_hours(minutes))
+#: ``66,7 %``, ``100 %``, ``–`` when there is no rate: :func:`lms.display.rate`.
+percent_text = rate
+
+#: Minutes as the one hours format, ``33 u 30 min``: :func:`lms.display.duration`.
+hours_text = duration
 
 
 # --- Periods -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from lms.attendance.export import BOM, DELIMITER
+from lms.display import export_number
 from lms.models import ActivityStatus
 from lms.reports.common import DEFINITION_LABELS, DEFINITIONS, hours, percent
 from lms.reports.per_activity import ActivityFigures, ActivityReport
@@ -52,10 +53,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, Decimal):
-        text = f"{value:f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
+        return export_number(value, decimals=4)
     if isinstance(value, float):
         return _csv_cell(Decimal(str(value)))
     if isinstance(value, datetime):

@@ -18,19 +18,9 @@ from lms.access import coordinator_required
 from lms.extensions import db
 from lms.models import MAX_ID, Activity
 from lms.reports import billing, charts, enrolments, export, per_activity, per_period
-from lms.reports.common import DEFINITIONS, Period, hours_text, percent_text
+from lms.reports.common import DEFINITIONS, Period
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
-
-
-def _pct_filter(value: Any) -> str:
-    return percent_text(value)
-
-
-def _hours_filter(minutes: Any) -> str:
-    """Minutes as hours, Dutch: ``12,5``."""
-    return hours_text(int(minutes or 0))
-
 
 FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
 

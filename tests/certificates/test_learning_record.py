@@ -45,11 +45,11 @@ def test_the_page_draws_charts_with_a_text_equivalent(client, login, holder, fin
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Mijn leertraject" in html
-    assert "12</strong> van 20 uur" in html
+    assert "12 u</strong> van 20 u" in html
     assert html.count("<svg") >= 2
     assert 'role="img"' in html
-    assert "12 van 20 uur behaald (60 %)" in html  # the progress bar's title
-    assert re.search(r'<th scope="row">Wonen</th><td class="num">12</td>', html)
+    assert "12 u van 20 u behaald (60 %)" in html  # the progress bar's title
+    assert re.search(r'<th scope="row">Wonen</th><td class="num">12 u</td>', html)
     assert 'style="' not in html and "<script>" not in html
     cert = service.certificates_of(holder)[0]
     assert f"/certificates/{cert.code}.pdf" in html

@@ -103,7 +103,7 @@ def test_button_enrolled_cancel(client, login, create_activity, enrol, participa
     enrolment = enrol(activity, user)
     login(user)
     html = page(client, activity)
-    assert action(html).startswith("✓ Je bent ingeschreven. Ingeschreven – annuleren")
+    assert action(html).startswith("✓ Je bent ingeschreven. Inschrijving annuleren")
     assert f'href="/my/enrolments/{enrolment.id}/cancel"' in html
 
 
@@ -213,7 +213,7 @@ def test_enrol_through_the_page(client, login, create_activity, participant):
     response = client.post(f"/activities/{activity.id}/enrol", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Je bent ingeschreven voor „Wonen op maat”. Je krijgt een bevestiging per mail." in html
-    assert "Ingeschreven – annuleren" in html
+    assert "Inschrijving annuleren" in html
     db.session.expire_all()
     assert db.session.scalar(select(Enrolment.status)) == EnrolmentStatus.CONFIRMED
 
@@ -333,7 +333,7 @@ def test_my_enrolments_page(client, login, create_activity, fill, enrol, partici
     assert "Wachtlijst – plaats 1" in upcoming
     assert "Aangevraagd" in upcoming and "Aanvraag intrekken" in upcoming
     past = html.split('id="eerder"', 1)[1]
-    assert "Impactevaluatie" in past and "Gevolgd" in past
+    assert "Impactevaluatie" in past and "Ingeschreven" in past and "Gevolgd" not in past
 
 
 def test_my_enrolments_runs_a_constant_number_of_queries(

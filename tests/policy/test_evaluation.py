@@ -22,10 +22,6 @@ from lms.policy.evaluation import (
     State,
     evaluate,
     evaluate_programme,
-    format_duration,
-    format_hours,
-    format_pct,
-    pct_number,
 )
 from lms.policy.progress import activity_progress
 from lms.timeutil import brussels
@@ -336,40 +332,6 @@ def test_programme_through_the_database(create_user, create_activity):
         State.IMPOSSIBLE,
         State.ELIGIBLE,
     ]
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (75, "75"),
-        (79.99, "80"),
-        (66.666, "66,7"),
-        (200 / 3, "66,7"),
-        (66.65, "66,7"),  # half-up, where Babel alone would round half-even to 66,6
-        (66.64, "66,6"),
-        (100, "100"),
-        (0, "0"),
-        (91.6667, "91,7"),
-    ],
-)
-def test_percentages_round_half_up_to_one_decimal(value, text):
-    assert format_pct(value) == text
-
-
-def test_percentages_follow_the_language():
-    assert format_pct(200 / 3, locale="en") == "66.7"
-    assert pct_number(2, 3) == 66.7
-    assert pct_number(1, 6) == 16.7
-    assert pct_number(0, 0) == 0.0
-
-
-def test_formatting_hours_and_durations():
-    assert format_hours(Decimal("12.50")) == "12,5"
-    assert format_hours(Decimal("3")) == "3"
-    assert format_hours(Decimal("1.666")) == "1,67"
-    assert format_duration(150) == "2 u 30 min"
-    assert format_duration(180) == "3 u"
-    assert format_duration(45) == "45 min"
 
 
 # --- Decided results once the activity is over -----------------------------------------------

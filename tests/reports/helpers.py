@@ -77,3 +77,11 @@ def read_xlsx(data: bytes) -> dict[str, list[tuple]]:
         sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)]
         for sheet in workbook.worksheets
     }
+
+
+def shown(hours: str) -> str:
+    """Decimal hours of the expectations (``"29,5"``) as pages show hours: ``29 u 30 min``."""
+    whole, rest = divmod(round(float(hours.replace(",", ".")) * 60), 60)
+    if whole and rest:
+        return f"{whole} u {rest} min"
+    return f"{whole} u" if whole or not rest else f"{rest} min"

@@ -11,7 +11,7 @@ from lms.reports.common import Period
 from lms.reports.per_period import period_report
 from lms.timeutil import MONTH_NAMES
 from tests.reports.conftest import EXPECTED_PERIOD, period_args
-from tests.reports.helpers import read_csv, read_xlsx, tables, text
+from tests.reports.helpers import read_csv, read_xlsx, shown, tables, text
 
 E = EXPECTED_PERIOD
 
@@ -19,6 +19,11 @@ E = EXPECTED_PERIOD
 @pytest.fixture
 def coordinator(create_user):
     return create_user(name="Hilde Coördinator", roles=("coordinator",))
+
+
+def on_page(rows: list[tuple]) -> list[tuple]:
+    """Expected rows with their last column (hours) as a page shows it."""
+    return [(*row[:-1], shown(row[-1])) for row in rows]
 
 
 def _months(year: int) -> list[tuple[str, int, str]]:
@@ -31,13 +36,16 @@ def test_the_figures_match_the_hand_computed_ones(season):
     assert report.enrolled == E["enrolled"]
     assert report.activities_held == E["activities"]
     assert report.sessions_held == E["sessions"]
-    assert report.minutes == 2010 and report.hours_text == E["hours"]
-    assert [(g.label, g.activities, g.hours_text) for g in report.themes] == E["themes"]
-    assert [(g.label, g.activities, g.sessions, g.hours_text) for g in report.kinds] == E["kinds"]
-    assert [(g.label, g.participants, g.hours_text) for g in report.organisations] == E[
-        "organisations"
-    ]
-    assert [(g.label, g.sessions, g.hours_text) for g in report.timeline] == _months(season.year)
+    assert report.minutes == 2010 and report.hours_text == shown(E["hours"])
+    assert [(g.label, g.activities, g.hours_text) for g in report.themes] == on_page(E["themes"])
+    kinds = [(g.label, g.activities, g.sessions, g.hours_text) for g in report.kinds]
+    assert kinds == on_page(E["kinds"])
+    assert [(g.label, g.participants, g.hours_text) for g in report.organisations] == on_page(
+        E["organisations"]
+    )
+    assert [(g.label, g.sessions, g.hours_text) for g in report.timeline] == on_page(
+        _months(season.year)
+    )
     # Every minute is someone's: the organisations add up to the total.
     assert sum(g.minutes for g in report.organisations) == report.minutes
 
@@ -45,15 +53,15 @@ def test_the_figures_match_the_hand_computed_ones(season):
 def test_a_part_of_the_year(season):
     """Only April: the lecture."""
     report = period_report(Period(date(season.year, 4, 1), date(season.year, 4, 30)))
-    assert (report.participants, report.sessions_held, report.hours_text) == (2, 1, "4")
+    assert (report.participants, report.sessions_held, report.hours_text) == (2, 1, "4 u")
     assert [(g.label, g.sessions) for g in report.timeline] == [(f"april {season.year}", 1)]
     # A long period is shown per year.
     report = period_report(Period(date(season.year - 2, 1, 1), date(season.year, 12, 31)))
     assert report.by_year
     assert [(g.label, g.sessions, g.hours_text) for g in report.timeline] == [
-        (str(season.year - 2), 0, "0"),
-        (str(season.year - 1), 1, "2"),  # last year's activity G
-        (str(season.year), 6, "33,5"),
+        (str(season.year - 2), 0, "0 u"),
+        (str(season.year - 1), 1, "2 u"),  # last year's activity G
+        (str(season.year), 6, "33 u 30 min"),
     ]
 
 
@@ -65,19 +73,21 @@ def test_the_page_shows_the_same_figures(season, client, login, coordinator):
     page = text(html)
     assert "5 unieke deelnemers" in page
     assert "4 unieke ingeschrevenen" in page
-    assert "33,5 uur gegeven" in page
+    assert "33 u 30 min aan vorming gegeven" in page
     assert "3 activiteiten met een afgelopen sessie" in page
     assert "6 sessies afgelopen" in page
     found = tables(html)
-    assert found["tabel-thema"] == [[label, str(n), hours] for label, n, hours in E["themes"]]
+    assert found["tabel-thema"] == [
+        [label, str(n), shown(hours)] for label, n, hours in E["themes"]
+    ]
     assert found["tabel-soort"] == [
-        [label.capitalize(), str(a), str(s), hours] for label, a, s, hours in E["kinds"]
+        [label.capitalize(), str(a), str(s), shown(hours)] for label, a, s, hours in E["kinds"]
     ]
     assert found["tabel-organisatie"] == [
-        [label, str(n), hours] for label, n, hours in E["organisations"]
+        [label, str(n), shown(hours)] for label, n, hours in E["organisations"]
     ]
     assert found["tabel-tijd"] == [
-        [label.capitalize(), str(s), hours] for label, s, hours in _months(season.year)
+        [label.capitalize(), str(s), shown(hours)] for label, s, hours in _months(season.year)
     ]
     # Charts: a line over the months and bars per theme, kind and organisation, each with
     # its values in words and a pointer to its table; no inline style or script.
@@ -90,10 +100,10 @@ def test_the_page_shows_the_same_figures(season, client, login, coordinator):
     ):
         assert f'id="{chart}"' in html and f'aria-describedby="{table}"' in html
     assert "<polyline" in html
-    assert f"maart {season.year}: 19,5 u" in html
+    assert f"maart {season.year}: 19 u 30 min" in html
     assert (
-        '<desc id="grafiek-thema-desc">Wonen: 29,5 u; Straathoekwerk: 19,5 u; Zonder thema: 4 u.'
-        in html
+        '<desc id="grafiek-thema-desc">Wonen: 29 u 30 min; Straathoekwerk: 19 u 30 min; '
+        "Zonder thema: 4 u." in html
     )
     assert "Een activiteit met meerdere thema's telt voor elk van die thema's volledig mee" in page
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -33,6 +34,7 @@ from lms.extensions import db, limiter
 from lms.models import ApiToken, utcnow
 from lms.organisations.membership import MembershipError
 from lms.redirects import safe_next
+from lms.web_errors import flash_refusal
 
 
 def _login_limit() -> str:
@@ -57,13 +59,13 @@ def _account_and_address() -> str:
     key_func=_account_and_address,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
-    error_message="Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw.",
+    error_message=_l("Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw."),
 )
 @limiter.limit(
     _login_address_limit,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
-    error_message=(
+    error_message=_l(
         "Te veel mislukte aanmeldpogingen vanaf dit netwerk. Wacht een minuut en probeer opnieuw."
     ),
 )
@@ -77,9 +79,9 @@ def login() -> Any:
             login_user(user, remember=form.remember.data)
             service.record_login(user)
             db.session.commit()
-            flash(f"Welkom, {user.first_name}.", "success")
+            flash(_("Welkom, %(name)s.", name=user.first_name), "success")
             return redirect(safe_next(request.args.get("next")) or _first_page(user))
-        form.password.errors.append("E-mailadres of wachtwoord klopt niet.")
+        form.password.errors.append(_("E-mailadres of wachtwoord klopt niet."))
     return render_template("accounts/login.html", form=form)
 
 
@@ -101,7 +103,9 @@ def logout() -> Any:
 @limiter.limit(
     "20 per hour",
     methods=["POST"],
-    error_message="Te veel registratiepogingen vanaf dit adres. Probeer het over een uur opnieuw.",
+    error_message=_l(
+        "Te veel registratiepogingen vanaf dit adres. Probeer het over een uur opnieuw."
+    ),
 )
 def register() -> Any:
     if current_user.is_authenticated:
@@ -142,13 +146,13 @@ def _verify_link_and_address() -> str:
     key_func=_verify_link_and_address,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
-    error_message="Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw.",
+    error_message=_l("Te veel mislukte aanmeldpogingen. Wacht een minuut en probeer opnieuw."),
 )
 @limiter.limit(
     _login_address_limit,
     methods=["POST"],
     deduct_when=lambda response: response.status_code != 302,
-    error_message=(
+    error_message=_l(
         "Te veel mislukte aanmeldpogingen vanaf dit netwerk. Wacht een minuut en probeer opnieuw."
     ),
 )
@@ -175,7 +179,7 @@ def verify_email(token: str) -> Any:
             outcome = service.confirm_email(user, email)
         except service.AccountError as exc:
             db.session.commit()
-            flash(str(exc), "error")
+            flash_refusal(exc)
             return redirect(url_for("accounts.login"))
         db.session.commit()
         if outcome == "registered":
@@ -270,8 +274,10 @@ def forgot_password() -> Any:
         service.request_password_reset(form.email.data)
         db.session.commit()
         flash(
-            "Als er een account bestaat met dit e-mailadres, krijg je binnen enkele minuten "
-            "een mail met een link om een nieuw wachtwoord te kiezen.",
+            _(
+                "Als er een account bestaat met dit e-mailadres, krijg je binnen enkele minuten "
+                "een mail met een link om een nieuw wachtwoord te kiezen."
+            ),
             "info",
         )
         return redirect(url_for("accounts.login"))

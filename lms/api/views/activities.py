@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -124,7 +125,7 @@ def _viewer_is_coordinator() -> bool:
         return False
     user = current_api_user()
     if user is None:
-        api_error(401, "Deze API-sleutel is ongeldig of ingetrokken.")
+        api_error(401, _("Deze API-sleutel is ongeldig of ingetrokken."))
     return user.has_role(Role.COORDINATOR)
 
 
@@ -144,10 +145,12 @@ def _sorted_for_listing(activities: Sequence[Activity]) -> list[Activity]:
 def list_activities() -> Any:
     wanted = request.args.get("status", "published")
     if wanted not in STATUS_FILTERS:
-        api_error(422, f"Onbekende status: kies uit {', '.join(STATUS_FILTERS)}.")
+        api_error(
+            422, _("Onbekende status: kies uit %(choices)s.", choices=", ".join(STATUS_FILTERS))
+        )
     coordinator = _viewer_is_coordinator()
     if wanted != "published" and not coordinator:
-        api_error(403, "Alleen coördinatoren zien activiteiten die niet gepubliceerd zijn.")
+        api_error(403, _("Alleen coördinatoren zien activiteiten die niet gepubliceerd zijn."))
     query = select(Activity).where(Activity.parent_id.is_(None)).options(*LOAD_OPTIONS)
     if wanted != "all":
         query = query.where(Activity.status == ActivityStatus(wanted))
@@ -164,7 +167,7 @@ def get_activity(activity_id: int) -> Any:
             select(Activity).where(Activity.id == activity_id).options(*LOAD_OPTIONS)
         )
     if activity is None or (not activity.is_published and not coordinator):
-        api_error(404, "Deze activiteit bestaat niet of is niet gepubliceerd.")
+        api_error(404, _("Deze activiteit bestaat niet of is niet gepubliceerd."))
     return serialize_activity(activity, seat_summaries([activity])[activity.id])
 
 

@@ -290,7 +290,7 @@ def patch_activity(activity_id: int) -> Any:
     actor = current_api_user()
     activity = db.session.get(Activity, activity_id) if 0 < activity_id <= MAX_ID else None
     if activity is None:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     try:
         _unknown(data, PATCH_FIELDS)
         _no_nul(data, "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
+from flask_babel import gettext as _
 
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, json_body, refuse, token_required
@@ -29,9 +30,9 @@ STATUSES = [s.value for s in AttendanceStatus]
 def _managed_session(session_id: int) -> ActivitySession:
     session = queries.load_session(session_id)
     if session is None:
-        api_error(404, "Deze sessie bestaat niet.")
+        api_error(404, _("Deze sessie bestaat niet."))
     if not can_manage_activity(current_api_user(), session.activity):
-        api_error(403, "Alleen coördinatoren en lesgevers van deze activiteit hebben toegang.")
+        api_error(403, _("Alleen coördinatoren en lesgevers van deze activiteit hebben toegang."))
     return session
 
 
@@ -71,10 +72,10 @@ def put_attendance(session_id: int) -> Any:
     data = json_body()
     records = data.get("records")
     if not isinstance(records, list):
-        api_error(422, "Verwacht ‘records’: een lijst van {email, status, minutes}.")
+        api_error(422, _("Verwacht ‘records’: een lijst van {email, status, minutes}."))
     reason = data.get("reason", "")
     if not isinstance(reason, str):
-        api_error(422, "‘reason’ moet tekst zijn: waarom de aanwezigheid gecorrigeerd wordt.")
+        api_error(422, _("‘reason’ moet tekst zijn: waarom de aanwezigheid gecorrigeerd wordt."))
     statuses = [
         item.get("status")
         for item in records
@@ -90,24 +91,35 @@ def put_attendance(session_id: int) -> Any:
     for index, item in enumerate(records):
         where = f"records[{index}]"
         if not isinstance(item, dict):
-            api_error(422, f"{where}: verwacht een object met email en status.")
+            api_error(422, _("%(where)s: verwacht een object met email en status.", where=where))
         email = normalise_email(str(item.get("email") or ""))
         if not email:
-            api_error(422, f"{where}: email ontbreekt.")
+            api_error(422, _("%(where)s: email ontbreekt.", where=where))
         status = item.get("status")
         if status not in STATUSES:
-            api_error(422, f"{where}: status moet een van {', '.join(STATUSES)} zijn.")
+            api_error(
+                422,
+                _(
+                    "%(where)s: status moet een van %(choices)s zijn.",
+                    where=where,
+                    choices=", ".join(STATUSES),
+                ),
+            )
         minutes = item.get("minutes")
         if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int)):
-            api_error(422, f"{where}: minutes moet een geheel getal zijn.")
+            api_error(422, _("%(where)s: minutes moet een geheel getal zijn.", where=where))
         remark = item.get("remark")
         if remark is not None and not isinstance(remark, str):
-            api_error(422, f"{where}: remark moet tekst zijn.")
+            api_error(422, _("%(where)s: remark moet tekst zijn.", where=where))
         user = by_email.get(email)
         if user is None:
             api_error(
                 422,
-                f"{where}: {email} is geen bevestigde deelnemer van deze activiteit.",
+                _(
+                    "%(where)s: %(email)s is geen bevestigde deelnemer van deze activiteit.",
+                    where=where,
+                    email=email,
+                ),
             )
         marks.append(Mark(user.id, AttendanceStatus(status), minutes, remark))
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lms.api.auth import api_error, current_api_user, refuse, role_required, token_required
 from lms.api.spec import document, error_response, json_response, ref
 from lms.certificates import service
@@ -16,7 +18,7 @@ from lms.urls import absolute_url
 @role_required(Role.COORDINATOR)
 def issue_certificates(activity_id: int) -> Any:
     if db.session.get(Activity, activity_id) is None:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     try:
         result = service.issue_for_activity(activity_id, actor=current_api_user())
     except service.CertificateError as exc:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -28,6 +30,7 @@ from lms.enrolment import fast, queries, rules, service
 from lms.enrolment.service import EnrolmentError
 from lms.enrolment.with_answers import enrol_with_answers
 from lms.extensions import db, limiter
+from lms.i18n import N_
 from lms.intake import queries as intake_queries
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User
@@ -43,7 +46,7 @@ def _activity(activity_id: int) -> Activity:
         else None
     )
     if activity is None:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     return activity
 
 
@@ -66,7 +69,7 @@ def enrol(activity_id: int) -> Any:
     prepared = fast.load(activity_id) if 0 < activity_id <= MAX_ID else None
     activity = prepared.activity if prepared is not None else _activity(activity_id)
     if activity.status == ActivityStatus.DRAFT and not user.is_coordinator:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     try:
         if prepared.has_questions if prepared else intake_queries.has_questions(activity.id):
             enrolment, changed = enrol_with_answers(activity, user, _answers())
@@ -91,7 +94,7 @@ def _answers() -> dict[str, Any]:
         return {}
     answers = json_body().get("answers", {})
     if not isinstance(answers, dict):
-        api_error(422, 'Geef de antwoorden als object: {"answers": {"<vraag-id>": "…"}}.')
+        api_error(422, _('Geef de antwoorden als object: {"answers": {"<vraag-id>": "…"}}.'))
     return answers
 
 
@@ -110,17 +113,17 @@ def cancel(activity_id: int) -> Any:
 def _person_for(data: dict[str, Any]) -> User:
     email = data.get("email")
     if not isinstance(email, str) or not email.strip():
-        api_error(422, "Geef het e-mailadres van de persoon op (email).")
+        api_error(422, _("Geef het e-mailadres van de persoon op (email)."))
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        api_error(404, "Er is geen account met dit e-mailadres.")
+        api_error(404, _("Er is geen account met dit e-mailadres."))
     return user
 
 
 #: What an organisation contact hears about any address that is not one of their
 #: organisation's members — unknown, someone else's, or not confirmed — so the API never
 #: tells whether an address has an account.
-NOT_A_COLLEAGUE = "Er is geen lid van je organisatie met dit e-mailadres."
+NOT_A_COLLEAGUE = N_("Er is geen lid van je organisatie met dit e-mailadres.")
 
 
 def _contact_limit_key() -> str:
@@ -138,10 +141,10 @@ def _colleague_for(actor: User, data: dict[str, Any]) -> User:
     for every other address (whether it has an account or not)."""
     email = data.get("email")
     if not isinstance(email, str) or not email.strip():
-        api_error(422, "Geef het e-mailadres van de persoon op (email).")
+        api_error(422, _("Geef het e-mailadres van de persoon op (email)."))
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or rules.colleague_refusal(actor, user) is not None:
-        api_error(404, NOT_A_COLLEAGUE)
+        api_error(404, _(NOT_A_COLLEAGUE))
     return user
 
 
@@ -150,23 +153,23 @@ def _colleague_for(actor: User, data: dict[str, Any]) -> User:
     "30 per minute",
     key_func=_contact_limit_key,
     exempt_when=_coordinator_is_exempt,
-    error_message="Te veel inschrijvingen op korte tijd. Wacht een minuut en probeer opnieuw.",
+    error_message=_l("Te veel inschrijvingen op korte tijd. Wacht een minuut en probeer opnieuw."),
 )
 def enrol_someone(activity_id: int) -> Any:
     actor = current_api_user()
     if not actor.has_role(Role.COORDINATOR, Role.ORGANISATION_CONTACT):
-        api_error(403, "Alleen een coördinator of een contactpersoon kan iemand inschrijven.")
+        api_error(403, _("Alleen een coördinator of een contactpersoon kan iemand inschrijven."))
     data = json_body()
     activity = _activity(activity_id)
     if activity.status == ActivityStatus.DRAFT and not actor.is_coordinator:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     user = _person_for(data) if actor.is_coordinator else _colleague_for(actor, data)
     try:
         enrolment, changed = service.enrol_on_behalf(activity, user, actor=actor)
     except EnrolmentError as exc:
         if not actor.is_coordinator and exc.code == "forbidden":
             db.session.rollback()
-            api_error(404, NOT_A_COLLEAGUE)
+            api_error(404, _(NOT_A_COLLEAGUE))
         _refused(exc)
     db.session.commit()
     return _row(enrolment, queries.waitlist_position(enrolment)), 201 if changed else 200
@@ -191,14 +194,19 @@ def list_enrolments(activity_id: int) -> Any:
     if not can_manage_activity(user, activity):
         api_error(
             403,
-            "Alleen coördinatoren en de lesgevers van deze activiteit zien wie er is ingeschreven.",
+            _(
+                "Alleen coördinatoren en de lesgevers van deze activiteit zien wie er is "
+                "ingeschreven."
+            ),
         )
     statuses = None
     wanted = request.args.getlist("status")
     if wanted:
         unknown = [s for s in wanted if s not in STATUS_VALUES]
         if unknown:
-            api_error(422, f"Onbekende status: kies uit {', '.join(STATUS_VALUES)}.")
+            api_error(
+                422, _("Onbekende status: kies uit %(choices)s.", choices=", ".join(STATUS_VALUES))
+            )
         statuses = [EnrolmentStatus(s) for s in wanted]
     rows = queries.activity_enrolments(activity, statuses)
     return [_row(row.enrolment, row.position) for row in rows]

@@ -1,6 +1,6 @@
 """``/activities/{id}/progress``: each participant's standing against the learning policy.
 
-Percentages go through :func:`lms.policy.evaluation.pct_number` (half-up to one decimal),
+Percentages go through :func:`lms.display.pct_number` (half-up to one decimal),
 the rounding of the pages and the certificate PDFs.
 """
 
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, token_required
 from lms.api.serializers import number
 from lms.api.spec import document, error_response, json_response, ref
-from lms.policy.evaluation import pct_number, session_name
+from lms.display import pct_number
+from lms.policy.evaluation import session_name
 from lms.policy.progress import Progress, activity_progress, load_activities
 from lms.timeutil import iso
 
@@ -28,7 +31,8 @@ def progress_json(item: Progress) -> dict[str, Any]:
         "planned_hours": number(decision.planned_hours),
         "attended_pct": pct_number(decision.counted_minutes, decision.planned_minutes),
         "required_pct": decision.required_pct,
-        "reasons": list(decision.reasons),
+        "reasons": [str(reason) for reason in decision.reasons],
+        "reason_codes": [getattr(reason, "code", "") for reason in decision.reasons],
         "unrecorded_sessions": _unrecorded(decision),
         "certificate": item.certificate.code if item.certificate is not None else None,
     }
@@ -50,9 +54,9 @@ def _unrecorded(decision) -> list[dict[str, Any]]:
 def get_activity_progress(activity_id: int) -> Any:
     activity = load_activities([activity_id]).get(activity_id)
     if activity is None:
-        api_error(404, "Deze activiteit bestaat niet.")
+        api_error(404, _("Deze activiteit bestaat niet."))
     if not can_manage_activity(current_api_user(), activity):
-        api_error(403, "Alleen coördinatoren en de lesgevers van deze activiteit zien dit.")
+        api_error(403, _("Alleen coördinatoren en de lesgevers van deze activiteit zien dit."))
     return [progress_json(item) for item in activity_progress(activity)]
 
 
@@ -104,6 +108,11 @@ document(
                 "attended_pct": {"type": "number"},
                 "required_pct": {"type": "integer"},
                 "reasons": {"type": "array", "items": {"type": "string"}},
+                "reason_codes": {
+                    "type": "array",
+                    "description": "Vaste code van elke reden, in dezelfde volgorde als reasons",
+                    "items": {"type": "string"},
+                },
                 "unrecorded_sessions": {
                     "type": "array",
                     "description": "Sessies (niet geannuleerd) zonder registratie",

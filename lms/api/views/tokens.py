@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 
 from lms.accounts.service import authenticate
 from lms.accounts.tokens import create_api_token, revoke_api_token
@@ -17,10 +18,10 @@ from lms.extensions import db, limiter
 def create_token() -> Any:
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username:
-        api_error(401, "Meld je aan met HTTP Basic (e-mailadres en wachtwoord).")
+        api_error(401, _("Meld je aan met HTTP Basic (e-mailadres en wachtwoord)."))
     user = authenticate(auth.username, auth.password or "")
     if user is None:
-        api_error(401, "E-mailadres of wachtwoord klopt niet.")
+        api_error(401, _("E-mailadres of wachtwoord klopt niet."))
     label = ""
     if request.is_json and isinstance(request.get_json(silent=True), dict):
         label = str(request.get_json(silent=True).get("label", ""))[:100]
@@ -32,7 +33,7 @@ def create_token() -> Any:
 def revoke_token() -> Any:
     token = current_api_token()
     if token is None:
-        api_error(401, "Geldige API-sleutel vereist (Authorization: Bearer …).")
+        api_error(401, _("Geldige API-sleutel vereist (Authorization: Bearer …)."))
     revoke_api_token(token, actor=token.user)
     db.session.commit()
     return "", 204
