@@ -396,10 +396,17 @@ def count_queries(app) -> Callable[[], Any]:
             if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
                 counter.statements.append(statement)
 
+        def direct(statement: str) -> None:  # the catalogue's page cache, on the DBAPI
+            counter.statements.append(statement)
+
+        from lms.catalog.page_cache import QUERY_LISTENERS
+
         event.listen(db.engine, "before_cursor_execute", before)
+        QUERY_LISTENERS.append(direct)
         try:
             yield counter
         finally:
+            QUERY_LISTENERS.remove(direct)
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from lms.access import can_manage_activity
 from lms.activities.queries import activity_with_sessions
+from lms.catalog.page_cache import shared_response, visitor_version
 from lms.catalog.routes import bp
 from lms.enrolment import queries, rules
 from lms.enrolment.forms import ActionForm, ColleagueForm
@@ -23,7 +24,11 @@ from lms.models import Activity, ActivityStatus, Role, utcnow
 
 @bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int) -> Any:
+    """An activity's page. For visitors who are not signed in it is the same for all of
+    them and kept whole in front of Flask (lms.catalog.page_cache), with an ETag, until the
+    offer's version changes or the clock passes a moment the page shows."""
     now = utcnow()
+    version = visitor_version()  # before anything is read
     item = activity_with_sessions(activity_id)
     if item is None:
         abort(404)
@@ -47,7 +52,7 @@ def activity(activity_id: int) -> Any:
     modules = []
     if item.is_programme:
         modules = [m for m in item.modules if m.status != ActivityStatus.DRAFT]
-    return render_template(
+    html = render_template(
         "catalog/activity.html",
         activity=item,
         summary=summary,
@@ -64,6 +69,7 @@ def activity(activity_id: int) -> Any:
         can_manage=can_manage_activity(current_user, item),
         your_price=price_for(item, current_user) if current_user.is_authenticated else None,
     )
+    return shared_response(html, version, now)
 
 
 def _trainers(activity: Activity, modules: list[Activity]) -> list[Any]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -44,7 +45,7 @@ from sqlalchemy.engine import Engine
 from lms.extensions import db
 from lms.models import Activity, ActivitySession
 from lms.models.base import UTCDateTime
-from lms.models.catalogue_version import WATCHED_TABLES
+from lms.models.catalogue_version import WATCHED_COLUMNS, WATCHED_TABLES
 from lms.timeutil import BRUSSELS, local_to_utc
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ def fingerprint() -> Fingerprint | None:
 
 
 _TRIGGERS_CHECKED: dict[str, bool] = {}
+_TRIGGERS_BY_ENGINE: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 _TRIGGERS_LOCK = threading.Lock()
 
 
@@ -175,9 +177,13 @@ def triggers_present(engine: Engine) -> bool:
     """Whether the database raises the version on every change (checked once per worker
     and database). An SQLite table rebuilt by a migration loses its triggers; the cache
     then stays off rather than show a page that no longer is."""
+    known = _TRIGGERS_BY_ENGINE.get(engine)  # every request asks: no URL rendering then
+    if known is not None:
+        return known
     key = str(engine.url)
     known = _TRIGGERS_CHECKED.get(key)
     if known is not None:
+        _TRIGGERS_BY_ENGINE[engine] = known
         return known
     dialect = engine.dialect.name
     if dialect == "sqlite":
@@ -185,14 +191,14 @@ def triggers_present(engine: Engine) -> bool:
             "SELECT count(*) FROM sqlite_master "
             "WHERE type = 'trigger' AND name LIKE 'lms_catalogue_%'"
         )
-        expected = len(WATCHED_TABLES) * 3
+        expected = len(WATCHED_TABLES) * 3 + len(WATCHED_COLUMNS)
     elif dialect == "postgresql":
         query = (
             "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "WHERE t.tgname LIKE 'lms_catalogue_changed_%' AND c.relnamespace = "
             "to_regnamespace(current_schema())::oid"
         )
-        expected = len(WATCHED_TABLES)
+        expected = len(WATCHED_TABLES) + len(WATCHED_COLUMNS)
     else:
         query, expected = None, -1
     present = False
@@ -205,6 +211,7 @@ def triggers_present(engine: Engine) -> bool:
         )
     with _TRIGGERS_LOCK:
         _TRIGGERS_CHECKED[key] = present
+        _TRIGGERS_BY_ENGINE[engine] = present
     return present
 
 
@@ -212,6 +219,7 @@ def forget_trigger_check() -> None:
     """Check the triggers again on next use (after a schema is rebuilt, e.g. in tests)."""
     with _TRIGGERS_LOCK:
         _TRIGGERS_CHECKED.clear()
+        _TRIGGERS_BY_ENGINE.clear()
 
 
 # --- The clock ---------------------------------------------------------------------------
@@ -227,13 +235,18 @@ def _next_change_statement() -> Any:
         select(func.min(session.ends_at)).where(session.ends_at > _NOW),
         select(func.min(Activity.enrolment_opens_at)).where(Activity.enrolment_opens_at > _NOW),
         select(func.min(Activity.enrolment_closes_at)).where(Activity.enrolment_closes_at > _NOW),
+        # The activity page says until when a person can still cancel.
+        select(func.min(Activity.cancellation_deadline)).where(
+            Activity.cancellation_deadline > _NOW
+        ),
     ]
     return select(*(moment.scalar_subquery() for moment in moments))
 
 
 def next_change(now: datetime) -> datetime:
     """The first moment after ``now`` at which the clock alone may change a page of the
-    offer: a session starts or ends, an enrolment window opens or closes, a new day starts
+    offer: a session starts or ends, an enrolment window opens or closes, the cancellation
+    deadline the activity page shows passes, a new day starts
     in Brussels (dates, the months of the filter) — at most :data:`MAX_AGE` away."""
     row = db.session.execute(_next_change_statement(), {"now": now}).one()
     local = now.astimezone(BRUSSELS)

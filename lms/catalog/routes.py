@@ -6,7 +6,6 @@ imported at the bottom so it registers on the same blueprint.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +27,21 @@ from markupsafe import Markup, escape
 
 from lms.catalog.cache import Entry, fingerprint, make_entry, next_change, render_cache
 from lms.catalog.forms import MODES, CatalogueFilterForm, filter_args
-from lms.catalog.page_cache import PAGE_KEY, SHAREABLE, VERSION, CataloguePageCache
+from lms.catalog.page_cache import (
+    CONTENT_MARKER,
+    CSRF_MARKER,
+    FRAME,
+    FRAME_KEY,
+    MINE_MARKER,
+    PAGE_KEY,
+    SHAREABLE,
+    VERSION,
+    CataloguePageCache,
+    Frame,
+    compose,
+    public_response,
+    split_frame,
+)
 from lms.catalog.queries import (
     all_themes,
     months_with_activities,
@@ -36,9 +49,8 @@ from lms.catalog.queries import (
     search_catalogue,
 )
 from lms.display_dates import display_month
-from lms.models import KIND_LABELS, EnrolmentStatus, utcnow
+from lms.models import ACTIVE_STATUSES, KIND_LABELS, utcnow
 from lms.vocabulary import enrolment_label
-from lms.web import FONT_SIZE_COOKIE
 
 bp = Blueprint("catalog", __name__)
 
@@ -48,7 +60,9 @@ def _install_page_cache(state: Any) -> None:
     """Visitors' pages are answered in front of Flask (lms.catalog.page_cache)."""
     app = state.app
     pages = render_cache(app, "lms_catalogue_pages")
-    app.wsgi_app = CataloguePageCache(app.wsgi_app, app, pages)
+    contents = render_cache(app)
+    frames = render_cache(app, "lms_catalogue_frames")
+    app.wsgi_app = CataloguePageCache(app.wsgi_app, app, pages, contents, frames)
 
 
 @bp.get("/activities")
@@ -86,12 +100,13 @@ def index() -> Any:
 
     **Cached** (:mod:`lms.catalog.cache`): the content block is rendered once per version
     of the offer, per language and query, and kept until the offer or the clock changes
-    it; the person's own statuses are filled in per request (:func:`fill_in_mine`). For
-    visitors who are not signed in (and carry no session) the whole response is kept and
-    answered before Flask (:mod:`lms.catalog.page_cache`), with an ``ETag`` (304 when
-    unchanged) and ``Cache-Control: public, no-cache`` with ``Vary: Cookie``, so a reverse
-    proxy may keep it but asks first. A signed-in person's whole page is kept per person
-    (:func:`_personal_key`) and sent ``private, no-store``.
+    it. For visitors who are not signed in (and carry no session) the whole response is
+    kept and answered before Flask (:mod:`lms.catalog.page_cache`), with an ``ETag`` (304
+    when unchanged) and ``Cache-Control: public, no-cache`` with ``Vary: Cookie``, so a
+    reverse proxy may keep it but asks first. For a signed-in person the frame around the
+    content block (header, menu, footer: theirs) is kept per person and the page is put
+    together in front of Flask with their own statuses, from one query
+    (:func:`_signed_in_page`), and sent ``private, no-store``.
     """
     now = utcnow()
     # Before anything is read (see lms.catalog.cache); the page cache may have read it.
@@ -99,13 +114,6 @@ def index() -> Any:
     cache = render_cache()
     anonymous = not current_user.is_authenticated
     locale = str(get_locale() or "nl")
-    personal_key = None
-    if not anonymous and version is not None and "_flashes" not in session:
-        personal_key = _personal_key(locale)
-        kept = cache.get(personal_key, version, now)
-        if kept is not None:
-            return _private_response(kept.body.replace(_CSRF_MARKER, generate_csrf()))
-
     content_key = ("content", locale, request.query_string)
     content = cache.get(content_key, version, now) if version is not None else None
     if content is None:
@@ -114,23 +122,13 @@ def index() -> Any:
         content = make_entry(body, version or (0, 0, 0), expires_at, page_number=page_number)
         if version is not None:
             cache.put(content_key, content)
-    mine: dict[int, EnrolmentStatus] = {}
     if not anonymous:
-        ids = [int(value) for value in _MINE_MARKER.findall(content.body)]
-        if ids:
-            mine = my_statuses(current_user.id, ids)
+        return _signed_in_page(content, locale, keep=version is not None)
     html = render_template(
         "catalog/index.html",
-        content=Markup(fill_in_mine(content.body, mine)),  # noqa: S704 (our own rendering)
+        content=Markup(content.body),  # noqa: S704 (our own rendering)
         page_number=content.page_number,
-        # Shadows the global: the token is put in per request (see _personal_key).
-        **({"csrf_token": lambda: _CSRF_MARKER} if personal_key else {}),
     )
-    if not anonymous:
-        if personal_key is not None:
-            cache.put(personal_key, make_entry(html, content.fingerprint, content.expires_at))
-            html = html.replace(_CSRF_MARKER, generate_csrf())
-        return _private_response(html)
     shareable = current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
     if not shareable:
         return _private_response(html)
@@ -138,65 +136,64 @@ def index() -> Any:
     if version is not None and PAGE_KEY in request.environ:
         # The complete response is kept by lms.catalog.page_cache and answered from there.
         request.environ[SHAREABLE] = (request.environ[PAGE_KEY], entry)
-    return _public_response(entry)
+    return public_response(entry)
 
 
-#: Where a signed-in person's kept page gets this request's CSRF token.
-_CSRF_MARKER = "lms-csrf-token-placeholder"
+def _signed_in_page(content: Entry, locale: str, *, keep: bool) -> Response:
+    """A signed-in person's page: the frame (header, menu, footer: theirs) around the
+    shared content block, with their own statuses on the cards.
+
+    The frame is handed to lms.catalog.page_cache, which answers their next requests
+    itself, when it is plain: the key the page cache computed is this person's as the
+    frame shows them, and no flashed message is in it."""
+    key = request.environ.get(FRAME_KEY)
+    plain = keep and "_flashes" not in session
+    frame = _render_frame(content.page_number)
+    ids = [int(value) for value in MINE_MARKER.findall(content.body)]
+    mine = my_statuses(current_user.id, ids) if ids else {}
+    statuses = {activity_id: status.value for activity_id, status in mine.items()}
+    html = compose(frame, content.body, statuses, generate_csrf())
+    if plain and key is not None and key[1:6] == _frame_identity(locale):
+        request.environ[FRAME] = (key, frame)
+    return _private_response(html)
 
 
-def _personal_key(locale: str) -> tuple[Any, ...]:
-    """What a signed-in person's whole page varies by, besides the offer's version: who
-    they are as the page shows them (name, roles for the menu), language, text size and
-    URL (the preference forms return to it). Their own statuses change the version (the
-    enrolments are watched), flashed messages bypass the cache, and the CSRF token is put
-    in per request."""
+def _frame_identity(locale: str) -> tuple[Any, ...]:
+    """Who the person is as the frame shows them, as the page cache's frame key has it."""
     user = current_user
     return (
-        "personal",
         user.id,
+        user.session_version,
         user.name,
-        tuple(sorted(user.roles)),
+        tuple(sorted(str(role) for role in user.roles)),
         locale,
-        request.cookies.get(FONT_SIZE_COOKIE, ""),
-        request.full_path,
     )
+
+
+def _render_frame(page_number: int) -> Frame:
+    """The page around the content block, with a marker where the CSRF token goes, and
+    the "Jij: …" badges in this language."""
+    html = render_template(
+        "catalog/index.html",
+        content=Markup(CONTENT_MARKER),  # noqa: S704 (our own marker)
+        page_number=page_number,
+        # Shadows the global: the token is put in per request.
+        csrf_token=lambda: CSRF_MARKER,
+    )
+    parts = split_frame(html)
+    if parts is None:  # cannot happen with our templates; render as one piece then
+        raise RuntimeError("The catalogue frame has no single place for the content.")
+    badges = {
+        status.value: '<span class="badge badge-kind cat-mine">'
+        f"{escape(_('Jij: %(status)s', status=enrolment_label(status).inline))}</span> "
+        for status in ACTIVE_STATUSES
+    }
+    return Frame(parts[0], parts[1], badges, page_number)
 
 
 def _private_response(html: str) -> Response:
     response = make_response(html)
     response.headers["Cache-Control"] = "private, no-store"
-    response.vary.add("Cookie")
-    return response
-
-
-#: Where a card shows the person's own status (templates/catalog/_card.html).
-_MINE_MARKER = re.compile(r"<!--lms-mine-(\d+)-->")
-
-
-def fill_in_mine(body: str, mine: dict[int, EnrolmentStatus]) -> str:
-    """The shared rendering with "Jij: …" on the cards of the person's own enrolments."""
-
-    def badge(match: re.Match[str]) -> str:
-        status = mine.get(int(match.group(1)))
-        if status is None:
-            return ""
-        label = escape(_("Jij: %(status)s", status=enrolment_label(status).inline))
-        return f'<span class="badge badge-kind cat-mine">{label}</span> '
-
-    return _MINE_MARKER.sub(badge, body)
-
-
-def _public_response(entry: Entry) -> Response:
-    """The page for visitors who are not signed in: the same for all of them (per language,
-    text size and URL), so a shared cache may keep it, revalidating each time (ETag)."""
-    if request.if_none_match.contains(entry.etag):
-        response = Response(status=304)
-    else:
-        response = make_response(entry.body)
-    response.set_etag(entry.etag)
-    response.headers["Cache-Control"] = "public, no-cache"
-    # Signed-in visitors (session cookie), text size and language (cookies) vary the page.
     response.vary.add("Cookie")
     return response
 

@@ -1,7 +1,8 @@
 """The catalogue's version: a counter the database raises whenever the offer changes.
 
 Every statement that writes ``activities``, ``activity_sessions``, ``themes``,
-``activity_themes`` or ``enrolments`` raises it through a trigger, inside the writing
+``activity_themes``, ``enrolments`` or ``activity_trainers``, or sets a person's ``name``
+(a trainer's name is on the activity page) raises it through a trigger, inside the writing
 transaction: whoever changes the offer (a service, the CLI, a bulk statement of a fast
 path, a hand-written SQL fix) changes the version in the same commit, and nobody has to
 remember to. A reader that sees the new rows also sees the new version, so a page
@@ -18,7 +19,8 @@ emptied and refilled (tests, a restore) never repeats an earlier (epoch, version
 with other content behind it.
 
 Readers: :func:`lms.catalog.cache.fingerprint`. The triggers are created with the tables
-(``db.create_all``) and by the migration ``20261203_05_c17a10000000_catalogue_cache``.
+(``db.create_all``) and by the migrations ``20261203_05_c17a10000000_catalogue_cache``
+and ``20261203_13_c17b10000000_catalogue_cache`` (trainers and names).
 """
 
 from __future__ import annotations
@@ -34,7 +36,17 @@ from lms.models.base import db
 SLOTS = 64  # written out in the trigger function below
 
 #: Tables whose changes the catalogue (and the activity page) shows.
-WATCHED_TABLES = ("activities", "activity_sessions", "themes", "activity_themes", "enrolments")
+WATCHED_TABLES = (
+    "activities",
+    "activity_sessions",
+    "themes",
+    "activity_themes",
+    "enrolments",
+    "activity_trainers",
+)
+#: Columns of other tables the activity page shows (a trainer's name): only an UPDATE
+#: that sets them raises the version (a login, which writes ``last_login_at``, does not).
+WATCHED_COLUMNS = (("users", "name"),)
 
 
 class CatalogueVersion(db.Model):
@@ -74,6 +86,13 @@ def trigger_statements(dialect: str) -> list[str]:
                 f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
                 "FOR EACH STATEMENT EXECUTE FUNCTION lms_catalogue_changed()"
             )
+        for table, column in WATCHED_COLUMNS:
+            name = f"lms_catalogue_changed_{table}_{column}"
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER UPDATE OF {column} ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION lms_catalogue_changed()"
+            )
         return statements
     if dialect == "sqlite":
         statements = []
@@ -84,6 +103,13 @@ def trigger_statements(dialect: str) -> list[str]:
                 statements.append(
                     f"CREATE TRIGGER {name} AFTER {operation} ON {table} BEGIN {_SQLITE_BUMP} END"
                 )
+        for table, column in WATCHED_COLUMNS:
+            name = f"lms_catalogue_{table}_update_{column}"
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER UPDATE OF {column} ON {table} "
+                f"BEGIN {_SQLITE_BUMP} END"
+            )
         return statements
     return []  # another database: no triggers, the catalogue cache must then stay off
 
@@ -95,12 +121,19 @@ def drop_statements(dialect: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS lms_catalogue_changed_{table} ON {table}"
             for table in WATCHED_TABLES
         ]
+        statements += [
+            f"DROP TRIGGER IF EXISTS lms_catalogue_changed_{table}_{column} ON {table}"
+            for table, column in WATCHED_COLUMNS
+        ]
         return [*statements, "DROP FUNCTION IF EXISTS lms_catalogue_changed()"]
     if dialect == "sqlite":
         return [
             f"DROP TRIGGER IF EXISTS lms_catalogue_{table}_{operation}"
             for table in WATCHED_TABLES
             for operation in ("insert", "update", "delete")
+        ] + [
+            f"DROP TRIGGER IF EXISTS lms_catalogue_{table}_update_{column}"
+            for table, column in WATCHED_COLUMNS
         ]
     return []
 

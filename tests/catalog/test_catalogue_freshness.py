@@ -8,11 +8,13 @@ again, parsed from the HTML.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
+from lms.catalog.page_cache import CONTENT_MARKER, CSRF_MARKER
 from lms.extensions import db
 from lms.models import Theme
 from tests.catalog.helpers import in_days, span
@@ -71,18 +73,45 @@ def cards(html: str) -> dict[str, dict[str, str]]:
     return {card["title"]: card for card in parser.cards}
 
 
-@pytest.fixture
-def visit(client, count_queries):
-    """``visit()``: the catalogue's cards for an anonymous visitor; ``visit(cached=True)``
-    also checks the page came from the cache (one query: the offer's version)."""
+#: The user agent of the test clients that sign in (part of Flask-Login's identifier).
+AGENT = "lms-test-browser"
+
+
+def sign_in(app, client, person) -> None:
+    """A session as logging in leaves it: the person, Flask-Login's identifier of this
+    client (computed by Flask-Login itself) and a CSRF secret."""
+    from flask_login.utils import _create_identifier
+
+    client.environ_base["HTTP_USER_AGENT"] = AGENT
+    with app.test_request_context(
+        "/", headers={"User-Agent": AGENT}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    ):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+        session["_fresh"] = True
+        session["_id"] = identifier
+        session["csrf_token"] = "a" * 40
+
+
+@pytest.fixture(params=["visitor", "signed in"])
+def visit(request, app, client, count_queries, create_user):
+    """``visit()``: the catalogue's cards for an anonymous visitor, or for a signed-in
+    person (each test runs for both); ``visit(cached=True)`` also checks the page came
+    from the caches (one query: the offer's version, with the person for a signed-in one)."""
+    if request.param == "signed in":
+        sign_in(app, client, create_user(name="Lena Wouters"))
 
     def do(*, cached: bool = False) -> dict[str, dict[str, str]]:
         with count_queries() as queries:
             response = client.get("/activities")
         assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        signed_in = "Lena <span" in html
+        assert signed_in == (request.param == "signed in")
         if cached:
             assert queries.count == 1, queries
-        return cards(response.get_data(as_text=True))
+        return cards(html)
 
     return do
 
@@ -272,34 +301,152 @@ def test_a_signed_in_person_gets_a_private_page_with_their_own_status(
     assert not found["Andere cursus"]["status"].startswith("Jij")
 
 
-def test_a_signed_in_page_is_kept_per_person_with_a_fresh_csrf_token(
-    app, create_activity, create_user, enrol, count_queries
+def _count_views(app, monkeypatch) -> list[int]:
+    """Calls of the catalogue's view from now on (the page cache answers without it)."""
+    calls: list[int] = []
+    view = app.view_functions["catalog.index"]
+    monkeypatch.setitem(app.view_functions, "catalog.index", lambda: calls.append(1) or view())
+    return calls
+
+
+def _without_token(html: str) -> tuple[str, list[str]]:
+    tokens = re.findall(r'name="csrf_token" value="([^"]+)"', html)
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html), tokens
+
+
+def test_a_signed_in_page_is_put_together_per_person_with_a_fresh_csrf_token(
+    app, create_activity, create_user, enrol, count_queries, monkeypatch
 ):
-    from lms.catalog.routes import _CSRF_MARKER
+    from flask_wtf.csrf import validate_csrf
 
     mine = create_activity(title="Intervisie wonen")
+    create_activity(title="Gebiedsgericht werken")
     ann = create_user(name="Ann Peeters")
     bert = create_user(name="Bert Claes")
     enrol(ann, mine, "confirmed")
     as_ann, as_bert = app.test_client(), app.test_client()
-    for client, person in ((as_ann, ann), (as_bert, bert)):
-        with client.session_transaction() as session:
-            session["_user_id"] = person.get_id()
-            session["_fresh"] = True
+    sign_in(app, as_ann, ann)
+    sign_in(app, as_bert, bert)
+    views = _count_views(app, monkeypatch)
 
     first = as_ann.get("/activities").get_data(as_text=True)
+    assert len(views) == 1  # rendered by Flask: content block and Ann's frame kept
     with count_queries() as queries:
-        again = as_ann.get("/activities").get_data(as_text=True)
+        response = as_ann.get("/activities")
+    again = response.get_data(as_text=True)
     other = as_bert.get("/activities").get_data(as_text=True)
 
-    assert queries.count == 2, queries  # the person (with roles) and the offer's version
+    assert len(views) == 2  # Ann's second page never reached Flask; Bert's first did
+    assert queries.count == 1, queries  # the offer's version with Ann, her roles, her statuses
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "Cookie" in response.headers["Vary"]
+    assert "ETag" not in response.headers and "Set-Cookie" not in response.headers
+    assert response.headers["Content-Security-Policy"]  # Flask's headers, kept with the frame
+    # The same page as Flask put together, but for the CSRF token, which is fresh and valid.
+    assert _without_token(again)[0] == _without_token(first)[0]
+    tokens = set(_without_token(again)[1])
+    assert len(tokens) == 1
+    with app.test_request_context():
+        from flask import session
+
+        session["csrf_token"] = "a" * 40
+        validate_csrf(tokens.pop())
     for html, name, status in ((again, "Ann", "Jij: ingeschreven"), (other, "Bert", "")):
         assert f">{name} <span" in html
         assert cards(html)["Intervisie wonen"]["status"].startswith(status)
-        assert _CSRF_MARKER not in html
+        assert CSRF_MARKER not in html and CONTENT_MARKER not in html
         assert 'name="csrf_token" value="' in html
     assert "Ann" not in other.split("</header>")[0]
-    assert "Jij: ingeschreven" in first  # the first rendering was already Ann's own
+    assert not cards(again)["Gebiedsgericht werken"]["status"].startswith("Jij")
+
+
+def test_my_own_enrolment_and_its_cancellation_show(
+    app, client, create_activity, create_user, monkeypatch
+):
+    from lms.enrolment import service
+
+    activity = create_activity(title="Schuldhulpverlening", capacity=4)
+    person = create_user(name="Sara Janssens")
+    sign_in(app, client, person)
+    assert (
+        cards(client.get("/activities").get_data(as_text=True))["Schuldhulpverlening"]["status"]
+        == "4 plaatsen vrij"
+    )
+
+    service.enrol(activity, person)
+    db.session.commit()
+    status = cards(client.get("/activities").get_data(as_text=True))["Schuldhulpverlening"]
+    assert status["status"].startswith("Jij: ingeschreven")
+    views = _count_views(app, monkeypatch)
+    client.get("/activities")
+    assert not views  # kept: answered in front of Flask, still with Sara's status
+
+    service.cancel(db.session.get(type(activity), activity.id), person)
+    db.session.commit()
+    status = cards(client.get("/activities").get_data(as_text=True))["Schuldhulpverlening"]
+    assert status["status"] == "4 plaatsen vrij"
+
+
+def test_a_session_ended_elsewhere_is_not_served_from_the_cache(
+    app, client, create_activity, create_user
+):
+    """Logging out everywhere (a new session version) or a deactivated account: the
+    kept parts are not used; Flask answers, to a visitor."""
+    create_activity(title="Armoede en wonen")
+    person = create_user(name="Tom Maes")
+    sign_in(app, client, person)
+    client.get("/activities")
+    assert ">Tom <span" in client.get("/activities").get_data(as_text=True)
+
+    person.session_version += 1
+    db.session.commit()
+    html = client.get("/activities").get_data(as_text=True)
+    assert ">Tom <span" not in html and "Armoede en wonen" in cards(html)
+
+    sign_in(app, client, person)
+    assert ">Tom <span" in client.get("/activities").get_data(as_text=True)
+    person.active = False
+    db.session.commit()
+    assert ">Tom <span" not in client.get("/activities").get_data(as_text=True)
+
+
+def test_a_new_name_role_or_language_changes_the_frame(app, client, create_activity, create_user):
+    from lms.models import Role
+
+    create_activity(title="Jeugdwerk")
+    person = create_user(name="Mira Claes")
+    sign_in(app, client, person)
+    client.get("/activities")
+    html = client.get("/activities").get_data(as_text=True)
+    assert ">Mira <span" in html and "Beheer" not in html.split("</header>")[0]
+
+    person.name = "Miranda Claes"
+    person.set_roles({Role.PARTICIPANT, Role.COORDINATOR})
+    db.session.commit()
+    html = client.get("/activities").get_data(as_text=True)
+    assert ">Miranda <span" in html and "Beheer" in html.split("</header>")[0]
+
+    person.locale = "en"
+    db.session.commit()
+    client.get("/activities")
+    html = client.get("/activities").get_data(as_text=True)
+    assert 'lang="en"' in html and ">Miranda <span" in html
+
+
+def test_a_flashed_message_is_shown_once(app, client, create_activity, create_user):
+    create_activity(title="Buurtwerk")
+    person = create_user(name="Jonas Peeters")
+    sign_in(app, client, person)
+    client.get("/activities")
+    client.get("/activities")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Je gegevens zijn bewaard.")]
+
+    shown = client.get("/activities").get_data(as_text=True)
+    after = client.get("/activities").get_data(as_text=True)
+
+    assert "Je gegevens zijn bewaard." in shown
+    assert "Je gegevens zijn bewaard." not in after and ">Jonas <span" in after
 
 
 def test_the_migration_installs_the_triggers_that_raise_the_version(tmp_path):

@@ -222,6 +222,8 @@ ALLOWED_UPWARD: set[tuple[str, str]] = {
     # enrolment feature's routes and forms (it belongs to the enrolment feature).
     ("lms.catalog.activity_page", "flask_login.current_user"),
     ("lms.catalog.activity_page", "lms.catalog.routes"),
+    # … and its visitors' page is kept whole by the catalogue's page cache (web floor).
+    ("lms.catalog.activity_page", "lms.catalog.page_cache"),
     ("lms.catalog.activity_page", "lms.enrolment.forms"),
     ("lms.catalog.activity_page", "lms.enrolment.routes"),
     # lms.i18n resolves the locale from the request; the models import its N_ marker,
