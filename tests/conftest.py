@@ -2,9 +2,15 @@
 
 Every test that uses ``app`` (or anything built on it) runs once per database backend:
 SQLite always, PostgreSQL when ``TEST_DATABASE_URL`` is set; the test id says which
-(``test_x[sqlite]``, ``test_x[postgresql]``). The schema is built once per backend; after
-each test every table is emptied, so tests are isolated and may commit (threads in
-concurrency tests need real commits).
+(``test_x[sqlite]``, ``test_x[postgresql]``). The schema is built once per backend.
+
+Isolation: a test runs inside one database transaction on one connection, rolled back after
+it. The application's session is bound to that connection in savepoint mode, so the code
+under test may commit (a commit releases a savepoint) and every request of the test client
+sees what the test wrote. A test whose commits must be seen by another connection (threads,
+a second connection holding a lock, a worker process, the live server of the browser tests,
+backups and migrations) is marked ``@pytest.mark.commits``: it really commits, and every
+table is emptied after it.
 
 Factories are fixtures that return small callables: ``create_user(...)``,
 ``create_activity(...)``. ``count_queries`` catches N+1 queries. Any test that would reach
@@ -13,50 +19,41 @@ an SMTP server fails unless it uses the ``smtp_server`` fixture.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import os
 import smtplib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, select, text
 
 from config import normalise_database_url
 from lms import create_app
-from lms.accounts.passwords import hash_password
+from lms.accounts import tokens as tokens_module
 from lms.accounts.tokens import create_api_token
+from lms.catalog.cache import RenderCache
 from lms.extensions import db, limiter
 from lms.models import (
-    APPROVAL_BY_DEFAULT,
     Activity,
-    ActivityKind,
-    ActivitySession,
-    ActivityStatus,
+    Enrolment,
     Organisation,
     OutboxMail,
     Role,
     Theme,
     User,
-    utcnow,
 )
 from lms.policy.defaults import ensure_default_policy
-from lms.slugs import slugify
-from lms.timeutil import BRUSSELS, brussels
-
-TEST_PASSWORD = "Een-lang-testwachtwoord-42"
+from tests import factories
 
 BACKENDS = ["sqlite"]
 if os.environ.get("TEST_DATABASE_URL"):
     BACKENDS.append("postgresql")
-
-# Hashing with scrypt's production cost for every factory user makes the suite slow;
-# one hash computed once is enough for tests that log in with TEST_PASSWORD.
-_TEST_PASSWORD_HASH = hash_password(TEST_PASSWORD)
 
 
 def _database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -106,19 +103,127 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(_app):
-    """The application with an app context, the default policy, and empty tables after."""
-    with _app.app_context():
-        ensure_default_policy()
-        db.session.commit()
-        try:
-            yield _app
-        finally:
-            db.session.rollback()
-            db.session.remove()
+class _ConnectionSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's session, but on the connection it was given.
+
+    Flask-SQLAlchemy's ``get_bind`` always answers with its engine; a test that runs inside
+    one outer transaction needs every session (the test's and each request's) on that
+    transaction's connection instead.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any):
+        if bind is not None:
+            return bind
+        if self.bind.info.get("test_thread") != threading.get_ident():
+            raise RuntimeError(
+                "Another thread reached the test's rolled-back connection: mark the test "
+                "@pytest.mark.commits (see tests/conftest.py)."
+            )
+        return self.bind
+
+
+class _SavepointEngine:
+    """Stands in for the engine where code opens a transaction of its own: ``begin()``
+    gives a savepoint on the test's connection instead."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @contextmanager
+    def begin(self) -> Iterator[Any]:
+        with self.connection.begin_nested():
+            yield self.connection
+
+
+@contextmanager
+def _rolled_back_transaction() -> Iterator[None]:
+    """Everything inside runs in one transaction on one connection, rolled back at the end.
+
+    Sessions join it in ``create_savepoint`` mode: their commits and rollbacks release or
+    roll back a savepoint of their own. pysqlite's own transaction handling breaks
+    savepoints (it begins a transaction only before a write, and commits behind
+    SQLAlchemy's back before some statements); on this one connection it is switched off
+    and the transaction begun explicitly, as SQLAlchemy's documentation on pysqlite
+    transactions describes.
+    """
+    connection = db.engine.connect()
+    connection.info["test_thread"] = threading.get_ident()
+    driver = connection.connection.driver_connection
+    sqlite = db.engine.dialect.name == "sqlite"
+    old_isolation = driver.isolation_level if sqlite else None
+    outer = connection.begin()
+    if sqlite:
+        driver.isolation_level = None
+        connection.exec_driver_sql("BEGIN")
+    db.session.remove()
+    factory = db.session.session_factory
+    session_class, session_options = factory.class_, dict(factory.kw)
+    factory.class_ = _ConnectionSession
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    # The one write the application makes on a connection of its own (API token usage,
+    # after the response) goes to the test's connection, in a savepoint: on another
+    # connection it would not see the test's tokens, and on SQLite it would wait for the
+    # test's write lock.
+    flush = tokens_module.flush_token_usage
+    tokens_module.flush_token_usage = lambda _engine, now, app=None: flush(
+        _SavepointEngine(connection), now, app
+    )
+    try:
+        yield
+    finally:
+        tokens_module.flush_token_usage = flush
+        db.session.remove()
+        still_open = (
+            driver.in_transaction
+            if sqlite
+            else driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        )
+        factory.class_, factory.kw = session_class, session_options
+        outer.rollback()
+        connection.info.pop("test_thread", None)
+        if sqlite:
+            driver.isolation_level = old_isolation
+        connection.close()
+        if not still_open:
             _empty_all_tables()
-            limiter.reset()
+            pytest.fail(
+                "The test's outer transaction was committed behind SQLAlchemy's back (a "
+                "COMMIT on the raw connection): its rows stay in the database. Mark the "
+                "test @pytest.mark.commits (see tests/conftest.py)."
+            )
+
+
+def _forget_rendered_pages(app: Any) -> None:
+    """Empty the application's page caches (lms/catalog/cache.py). They are keyed by the
+    catalogue's version, which a rolled-back test leaves where it found it: the next test
+    would be shown the pages of this one."""
+    for extension in app.extensions.values():
+        if isinstance(extension, RenderCache):
+            extension.clear()
+
+
+@pytest.fixture
+def app(_app, request: pytest.FixtureRequest):
+    """The application with an app context and the default policy.
+
+    The test's writes are rolled back after it; a test marked ``commits`` really commits,
+    and every table is emptied after it (see the module's docstring).
+    """
+    commits = request.node.get_closest_marker("commits") is not None
+    with _app.app_context():
+        isolation = contextlib.nullcontext() if commits else _rolled_back_transaction()
+        with isolation:
+            ensure_default_policy()
+            db.session.commit()
+            try:
+                yield _app
+            finally:
+                db.session.rollback()
+                db.session.remove()
+                if commits:
+                    _empty_all_tables()
+                _forget_rendered_pages(_app)
+                limiter.reset()
 
 
 @pytest.fixture
@@ -146,148 +251,80 @@ def _no_real_smtp(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(smtplib.SMTP_SSL, "connect", refuse)
 
 
-# --- Factories ------------------------------------------------------------------------
-
-_counter = itertools.count(1)
+# --- Factories (tests/factories.py), with an application context ------------------------
 
 
 @pytest.fixture
 def create_organisation(app) -> Callable[..., Organisation]:
-    def make(name: str | None = None, *, is_member: bool = True) -> Organisation:
-        name = name or f"Organisatie {next(_counter)}"
-        existing = db.session.scalar(select(Organisation).where(Organisation.name == name))
-        if existing is not None:
-            return existing
-        organisation = Organisation(name=name, is_member=is_member)
-        db.session.add(organisation)
-        db.session.commit()
-        return organisation
-
-    return make
+    return factories.create_organisation
 
 
 @pytest.fixture
-def create_user(app, create_organisation) -> Callable[..., User]:
-    def make(
-        email: str | None = None,
-        name: str | None = None,
-        *,
-        roles: tuple[Role | str, ...] = (Role.PARTICIPANT,),
-        organisation: Organisation | str | None = None,
-        active: bool = True,
-        password: str | None = TEST_PASSWORD,
-        verified: bool = True,
-    ) -> User:
-        """``organisation`` is a confirmed membership; ``verified=False`` makes an account
-        whose address was never confirmed (a fresh self-registration)."""
-        n = next(_counter)
-        if isinstance(organisation, str):
-            organisation = create_organisation(organisation)
-        user = User(
-            email=email or f"persoon{n}@example.org",
-            name=name or f"Persoon {n}",
-            organisation=organisation,
-            active=active,
-            email_verified_at=utcnow() if verified else None,
-            password_hash=(
-                _TEST_PASSWORD_HASH
-                if password == TEST_PASSWORD
-                else hash_password(password)
-                if password
-                else None
-            ),
-        )
-        user.set_roles({Role(r) for r in roles})
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
+def create_user(app) -> Callable[..., User]:
+    return factories.create_user
 
 
 @pytest.fixture
 def create_theme(app) -> Callable[..., Theme]:
-    def make(name: str | None = None) -> Theme:
-        name = name or f"Thema {next(_counter)}"
-        theme = db.session.scalar(select(Theme).where(Theme.name == name))
-        if theme is None:
-            theme = Theme(name=name, slug=slugify(name))
-            db.session.add(theme)
-            db.session.commit()
-        return theme
-
-    return make
-
-
-def _session_times(
-    sessions: int | list[tuple[datetime, datetime]], first: datetime | None
-) -> list[tuple[datetime, datetime]]:
-    if not isinstance(sessions, int):
-        return list(sessions)
-    if first is None:
-        # A week from today at 10:00 Brussels time: a fixed time of day, so no default
-        # session ever runs past midnight (forms and reports are per day).
-        day = (utcnow() + timedelta(days=7)).astimezone(BRUSSELS).date()
-        first = brussels(day.year, day.month, day.day, 10)
-    start = first
-    return [
-        (start + timedelta(days=7 * i), start + timedelta(days=7 * i, hours=3))
-        for i in range(sessions)
-    ]
+    return factories.create_theme
 
 
 @pytest.fixture
 def create_activity(app) -> Callable[..., Activity]:
-    """``create_activity(kind="course", capacity=10, sessions=3, trainers=[u], ...)``.
+    return factories.create_activity
 
-    ``sessions`` is a count (weekly, 3 hours, from a week from now, or from ``first``) or
-    a list of ``(starts_at, ends_at)``. Other keyword arguments set Activity columns.
-    """
 
-    def make(
-        *,
-        kind: ActivityKind | str = ActivityKind.COURSE,
-        title: str | None = None,
-        capacity: int | None = 10,
-        status: ActivityStatus | str = ActivityStatus.PUBLISHED,
-        sessions: int | list[tuple[datetime, datetime]] = 1,
-        first: datetime | None = None,
-        trainers: list[User] | None = None,
-        themes: list[Theme] | None = None,
-        parent: Activity | None = None,
-        location: str = "Zaal De Kring, Gent",
-        online_url: str = "",
-        **fields: Any,
-    ) -> Activity:
-        n = next(_counter)
-        kind = ActivityKind(kind)
-        title = title or f"Activiteit {n}"
-        fields.setdefault("requires_approval", kind in APPROVAL_BY_DEFAULT)
-        fields.setdefault("price_member", Decimal("0"))
-        fields.setdefault("price_non_member", Decimal("0"))
-        activity = Activity(
-            kind=kind,
-            title=title,
-            slug=f"{slugify(title)}-{n}",
-            summary=fields.pop("summary", f"Samenvatting van {title}"),
-            capacity=capacity,
-            status=ActivityStatus(status),
-            trainers=list(trainers or []),
-            themes=list(themes or []),
-            parent=parent,
-            **fields,
-        )
-        for starts_at, ends_at in _session_times(sessions, first):
-            activity.sessions.append(
-                ActivitySession(
-                    starts_at=starts_at, ends_at=ends_at, location=location, online_url=online_url
-                )
-            )
-        db.session.add(activity)
-        db.session.commit()
-        return activity
+@pytest.fixture
+def enrol(app) -> Callable[..., Enrolment]:
+    """``enrol(activity, user, **options)``: through the enrolment service, committed."""
+    return factories.enrol
+
+
+@pytest.fixture
+def create_enrolment(app) -> Callable[..., Enrolment]:
+    """``create_enrolment(activity, user, status="confirmed", offered=False, **fields)``:
+    the row alone, without the enrolment rules."""
+    return factories.create_enrolment
+
+
+@pytest.fixture
+def create_enrolments(app) -> Callable[..., list[Enrolment]]:
+    """``create_enrolments(activity, confirmed=n, waitlisted=m, pending=k)``: that many
+    new people with an enrolment row of each status, without the enrolment rules."""
+    return factories.create_enrolments
+
+
+@pytest.fixture
+def fill(app) -> Callable[..., list[Enrolment]]:
+    """``fill(activity, n)``: n new participants enrol through the service, in order."""
+    return factories.fill
+
+
+@pytest.fixture
+def participant(app) -> Callable[..., User]:
+    """``participant(name=None, **options)``: a new participant."""
+
+    def make(name: str | None = None, **options: Any) -> User:
+        return factories.create_user(name=name, **options)
 
     return make
+
+
+@pytest.fixture
+def coordinator(app) -> User:
+    """Hilde, coordinator (and participant, as coordinators usually are)."""
+    return factories.create_user(
+        email="hilde@sam.example",
+        name="Hilde Coördinator",
+        roles=(Role.COORDINATOR, Role.PARTICIPANT),
+    )
+
+
+@pytest.fixture
+def trainer(app) -> User:
+    return factories.create_user(
+        email="karim@sam.example", name="Karim Lesgever", roles=(Role.TRAINER,)
+    )
 
 
 @pytest.fixture
@@ -393,7 +430,11 @@ def count_queries(app) -> Callable[[], Any]:
         counter = QueryCounter()
 
         def before(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "PRAGMA"))
+            ):
                 counter.statements.append(statement)
 
         def direct(statement: str) -> None:  # the catalogue's page cache, on the DBAPI

@@ -46,7 +46,7 @@ class Finding:
 def suite_passwords(tests_dir: Path) -> set[str]:
     """Every password the suite types somewhere (constants and literals)."""
     from lms.demo import DEMO_PASSWORD
-    from tests.conftest import TEST_PASSWORD
+    from tests.factories import TEST_PASSWORD
 
     found = {TEST_PASSWORD, DEMO_PASSWORD}
     for module in tests_dir.rglob("*.py"):

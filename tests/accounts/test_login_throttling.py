@@ -4,7 +4,7 @@ do not lock each other out."""
 
 from __future__ import annotations
 
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 OFFICE = {"REMOTE_ADDR": "192.0.2.10"}
 HOME = {"REMOTE_ADDR": "198.51.100.7"}

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import AuditEntry, Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
+from tests.html import signed_in_email
 
 GOOD_PASSWORD = "Fietsen-langs-de-Leie-7"
 
@@ -135,6 +136,7 @@ def test_successful_logins_do_not_count_toward_the_limit(app, create_user):
             "/account/login", data={"email": "an@example.org", "password": TEST_PASSWORD}
         )
         assert response.status_code == 302
+        assert signed_in_email(c) == "an@example.org"
 
 
 def test_login_redirects_only_within_the_site(client, create_user):
@@ -198,8 +200,10 @@ def test_password_reset_by_mail_link(client, create_user, queued_mails):
     )
     assert response.status_code == 302
     client.post("/account/logout")
+    assert signed_in_email(client) is None
     ok = client.post("/account/login", data={"email": "an@example.org", "password": GOOD_PASSWORD})
     assert ok.status_code == 302
+    assert signed_in_email(client) == "an@example.org"
     # The link works once: the password it was made for has changed.
     assert client.get("/" + path).status_code == 400
 
@@ -241,4 +245,6 @@ def test_api_token_from_the_profile_page(login, create_user, client):
     login(user)
     html = client.post("/account/tokens", data={"label": "script"}).get_data(as_text=True)
     token = re.search(r'value="(sam_[^"]+)"', html).group(1)
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.get_json()["email"] == user.email

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
+
 from lms.accounts.tokens import create_api_token, flush_token_usage, token_usage_due
 from lms.extensions import db
 from lms.models import ApiToken, utcnow
@@ -34,6 +36,7 @@ def test_api_authentication_is_one_query_and_writes_nothing(client, create_user,
     assert not any(s.strip().upper() == "COMMIT" for s in queries.statements)
 
 
+@pytest.mark.commits  # the usage is written on a connection of its own
 def test_token_usage_is_written_later_in_one_statement(app, client, create_user):
     person = create_user()
     raw = _token_for(person)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lms.accounts import service
 from lms.calendar.tokens import ensure_feed_token
 from lms.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 NEW_PASSWORD = "Fietsen-langs-de-Schelde-8"
 

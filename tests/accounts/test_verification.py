@@ -15,7 +15,7 @@ from lms.enrolment import service as enrolment
 from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.models import AuditEntry, Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 GOOD_PASSWORD = "Fietsen-langs-de-Leie-7"
 

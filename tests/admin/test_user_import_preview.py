@@ -183,6 +183,7 @@ def wait_for(client, location: str, seconds: float) -> dict:
         time.sleep(0.2)
 
 
+@pytest.mark.commits  # the import runs in a thread, on a connection of its own
 def test_a_large_file_runs_in_the_background_with_progress_and_a_report(
     app, client, as_coordinator, monkeypatch
 ):
@@ -207,6 +208,7 @@ def test_a_large_file_runs_in_the_background_with_progress_and_a_report(
 
 
 @pytest.mark.slow
+@pytest.mark.commits  # the import runs in a thread, on a connection of its own
 def test_ten_thousand_lines_on_postgresql_finish_with_a_report(
     app, backend, client, as_coordinator
 ):

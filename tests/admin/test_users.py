@@ -10,7 +10,7 @@ from lms.accounts.tokens import create_api_token
 from lms.calendar.tokens import ensure_feed_token
 from lms.extensions import db
 from lms.models import AuditEntry, OutboxMail, Role, User
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 
 def fresh(user):

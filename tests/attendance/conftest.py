@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.attendance.factories import build_course, make_enrolment
+from tests.attendance.factories import build_course
 
 
 @pytest.fixture
@@ -15,8 +15,3 @@ def course(create_user, create_activity):
         return build_course(create_user, create_activity, **options)
 
     return make
-
-
-@pytest.fixture
-def enrol(app):
-    return make_enrolment

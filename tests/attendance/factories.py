@@ -5,28 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lms.extensions import db
 from lms.models import (
     Activity,
     ActivitySession,
-    Enrolment,
     EnrolmentStatus,
     Role,
     User,
     utcnow,
 )
-
-
-def make_enrolment(
-    user: User, activity: Activity, status: EnrolmentStatus = EnrolmentStatus.CONFIRMED
-) -> Enrolment:
-    """An enrolment row as the enrolment feature would leave it (tests only)."""
-    enrolment = Enrolment(user=user, activity=activity, status=status)
-    if status == EnrolmentStatus.WAITLISTED:
-        enrolment.waitlisted_at = utcnow()
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
+from tests.factories import create_enrolment
 
 
 @dataclass
@@ -79,10 +66,10 @@ def build_course(
         create_user(name=name, organisation=f"Organisatie {name.split()[-1]}") for name in names
     ]
     for person in people:
-        make_enrolment(person, activity)
+        create_enrolment(activity, person)
     outsider = create_user(name="Xander Buiten")
     waitlisted = create_user(name="Wim Wachtlijst")
-    make_enrolment(waitlisted, activity, EnrolmentStatus.WAITLISTED)
+    create_enrolment(activity, waitlisted, EnrolmentStatus.WAITLISTED)
     return Course(
         activity=activity,
         trainer=trainer,

@@ -14,7 +14,7 @@ from lms.attendance import checkin, service
 from lms.attendance.service import Mark
 from lms.extensions import db
 from lms.models import Attendance, AttendanceChange, AttendanceStatus, utcnow
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 
 def started(minutes_ago=60, hours=3):
@@ -259,10 +259,12 @@ def test_a_participant_who_must_log_in_lands_back_on_the_check_in(course, client
     assert attendance_count() == 1
 
 
-def test_the_remembered_scan_is_only_for_that_session(course, client, create_activity, enrol):
+def test_the_remembered_scan_is_only_for_that_session(
+    course, client, create_activity, create_enrolment
+):
     c = course(sessions=started(5))
     other = create_activity(sessions=started(5))
-    enrol(c.participants[0], other)
+    create_enrolment(other, c.participants[0])
     client.get(f"/checkin/{c.session.id}?code={current(c.session)}")
     client.post(
         "/account/login", data={"email": c.participants[0].email, "password": TEST_PASSWORD}

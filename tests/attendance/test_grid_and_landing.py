@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import Attendance, AttendanceStatus, Role, utcnow
 from lms.timeutil import local_day_bounds, to_local
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 
 def _today_start():

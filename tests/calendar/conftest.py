@@ -11,26 +11,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from lms.calendar.tokens import ensure_feed_token
 from lms.extensions import db
-from lms.models import Activity, Enrolment, EnrolmentStatus, User
-
-
-@pytest.fixture
-def enrol(app) -> Callable[..., Enrolment]:
-    """``enrol(user, activity, status="confirmed")``: an enrolment row, committed.
-
-    The calendar only reads enrolments; writing them directly keeps these tests about
-    the calendar (the enrolment service has its own tests).
-    """
-
-    def make(
-        user: User, activity: Activity, status: EnrolmentStatus | str = "confirmed"
-    ) -> Enrolment:
-        enrolment = Enrolment(user=user, activity=activity, status=EnrolmentStatus(status))
-        db.session.add(enrolment)
-        db.session.commit()
-        return enrolment
-
-    return make
+from lms.models import User
 
 
 @pytest.fixture

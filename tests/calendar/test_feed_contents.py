@@ -16,14 +16,14 @@ def cancel_session(session, *, days_ago: float = 0) -> None:
 
 
 def test_personal_feed_holds_enrolments_and_trained_activities(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     person = create_user(roles=("participant", "trainer"))
     enrolled = create_activity(title="Ingeschreven", sessions=2)
     trained = create_activity(title="Begeleid", sessions=3, trainers=[person])
     draft = create_activity(title="Ontwerp", sessions=1, trainers=[person], status="draft")
     other = create_activity(title="Niet van mij", sessions=2)
-    enrol(person, enrolled)
+    create_enrolment(enrolled, person)
 
     feed = parse(client.get(feed_path(person)).data)
     expected = {s.uid for s in enrolled.sessions + trained.sessions}
@@ -32,7 +32,7 @@ def test_personal_feed_holds_enrolments_and_trained_activities(
 
 
 def test_programme_modules_for_its_trainer_and_its_participants(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     trainer = create_user(roles=("trainer",))
     participant = create_user()
@@ -42,9 +42,9 @@ def test_programme_modules_for_its_trainer_and_its_participants(
     )
     module_1 = create_activity(title="Module 1", sessions=2, parent=programme)
     module_2 = create_activity(title="Module 2", sessions=2, parent=programme)
-    enrol(participant, programme)
-    enrol(dropped_out, programme)
-    enrol(dropped_out, module_2, status="cancelled")  # left module 2 only
+    create_enrolment(programme, participant)
+    create_enrolment(programme, dropped_out)
+    create_enrolment(module_2, dropped_out, status="cancelled")  # left module 2 only
 
     all_modules = {s.uid for s in module_1.sessions + module_2.sessions}
     assert parse(client.get(feed_path(trainer)).data).uids == all_modules
@@ -53,7 +53,7 @@ def test_programme_modules_for_its_trainer_and_its_participants(
 
 
 def test_personal_feed_covers_ninety_days_back_and_everything_ahead(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     participant = create_user()
     now = utcnow().replace(microsecond=0)
@@ -65,7 +65,7 @@ def test_personal_feed_covers_ninety_days_back_and_everything_ahead(
             (now + timedelta(days=400), now + timedelta(days=400) + timedelta(hours=2)),
         ],
     )
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     _too_old, recent, far_ahead = sorted(activity.sessions, key=lambda s: s.starts_at)
     feed = parse(client.get(feed_path(participant)).data)
     assert feed.uids == {recent.uid, far_ahead.uid}
@@ -73,11 +73,11 @@ def test_personal_feed_covers_ninety_days_back_and_everything_ahead(
 
 
 def test_cancelled_session_stays_thirty_days_after_its_cancellation(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     participant = create_user()
     activity = create_activity(title="Reeks", sessions=3)
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     recent, old, kept = sorted(activity.sessions, key=lambda s: s.starts_at)
     cancel_session(recent, days_ago=29)
     cancel_session(old, days_ago=31)
@@ -93,11 +93,11 @@ def test_cancelled_session_stays_thirty_days_after_its_cancellation(
 
 
 def test_cancelled_activity_feed_shows_its_sessions_cancelled(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     participant = create_user()
     activity = create_activity(title="Afgelast", sessions=2)
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     activity.status = ActivityStatus.CANCELLED
     db.session.commit()
     for path in (
@@ -136,11 +136,11 @@ def test_catalogue_route_is_not_taken_for_a_token(client, create_activity):
 
 
 def test_reschedule_changes_dtstart_raises_sequence_and_keeps_the_uid(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     participant = create_user()
     activity = create_activity(title="Verplaatst", sessions=2)
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     session = min(activity.sessions, key=lambda s: s.starts_at)
     uid, old_start = session.uid, session.starts_at
     path = feed_path(participant)

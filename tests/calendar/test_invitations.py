@@ -20,11 +20,11 @@ def parse_both(text: str):
 
 
 def test_request_has_organizer_attendee_and_the_feed_uids(
-    client, create_user, create_activity, enrol, feed_path
+    client, create_user, create_activity, create_enrolment, feed_path
 ):
     participant = create_user(email="sara@example.org", name="Sara Janssens")
     activity = create_activity(title="Wonen op maat", sessions=3)
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     events = []
     for session in activity.sessions:  # one iTIP object per session: one UID each
         calendar, strict = parse_both(invitation(session, participant, "REQUEST"))
@@ -149,14 +149,14 @@ def test_enrolment_confirmation_mail_carries_the_sessions_as_request(
 
 
 def test_schedule_mails_carry_request_then_cancel_with_the_same_uid(
-    create_user, create_activity, enrol, queued_mails
+    create_user, create_activity, create_enrolment, queued_mails
 ):
     from lms.schedule import service as schedule_service
 
     participant = create_user()
     trainer = create_user(roles=("trainer",))
     activity = create_activity(title="Wonen op maat", sessions=2, trainers=[trainer])
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     session = min(activity.sessions, key=lambda s: s.starts_at)
     uid, start, end = session.uid, session.starts_at, session.ends_at
 

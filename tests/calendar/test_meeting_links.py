@@ -63,22 +63,24 @@ def test_no_public_page_or_feed_carries_the_link(app, client, create_activity):
     assert "public" in client.get("/calendar/catalogue.ics").headers["Cache-Control"]
 
 
-def test_a_stranger_gets_no_link_in_a_download(client, login, create_user, create_activity, enrol):
+def test_a_stranger_gets_no_link_in_a_download(
+    client, login, create_user, create_activity, create_enrolment
+):
     activity = create_activity(location="", online_url=LINK)
     waiting = create_user()
-    enrol(waiting, activity, "waitlisted")
+    create_enrolment(activity, waiting, "waitlisted")
     body = login(waiting).get(f"/sessions/{activity.sessions[0].id}.ics").data
     assert LINK not in _locations_and_descriptions(body)
 
 
 def test_those_who_may_join_get_the_link(
-    client, login, create_user, create_activity, enrol, feed_path
+    client, login, create_user, create_activity, create_enrolment, feed_path
 ):
     trainer = create_user(roles=(Role.TRAINER,))
     coordinator = create_user(roles=(Role.COORDINATOR,))
     participant = create_user()
     activity = create_activity(location="", online_url=LINK, trainers=[trainer])
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     session = activity.sessions[0]
 
     # The public feed is built (and cached) first: the personal one must not reuse it.

@@ -19,10 +19,10 @@ def test_subscription_page_needs_a_login(client):
 
 
 def test_subscription_page_shows_every_way_to_subscribe(
-    client, create_user, create_activity, enrol, login
+    client, create_user, create_activity, create_enrolment, login
 ):
     participant = create_user()
-    enrol(participant, create_activity(sessions=3))
+    create_enrolment(create_activity(sessions=3), participant)
     login(participant)
     response = client.get("/calendar/subscribe")
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_agenda_needs_a_login(client):
 
 
 def test_agenda_month_shows_own_sessions_struck_through_when_cancelled(
-    client, create_user, create_activity, enrol, login
+    client, create_user, create_activity, create_enrolment, login
 ):
     participant = create_user()
     now = utcnow()
@@ -109,7 +109,7 @@ def test_agenda_month_shows_own_sessions_struck_through_when_cancelled(
             (brussels(year, month, day + 7, 13, 30), brussels(year, month, day + 7, 16, 30)),
         ],
     )
-    enrol(participant, mine)
+    create_enrolment(mine, participant)
     not_mine = create_activity(
         title="Niet de mijne",
         sessions=[(brussels(year, month, day, 9), brussels(year, month, day, 11))],
@@ -150,7 +150,7 @@ def test_agenda_other_month_and_bad_month(client, create_user, login):
 
 
 def test_agenda_query_count_is_constant(
-    client, create_user, create_activity, create_theme, enrol, login, count_queries
+    client, create_user, create_activity, create_theme, create_enrolment, login, count_queries
 ):
     participant = create_user(roles=("participant", "trainer"))
     now = utcnow()
@@ -168,7 +168,7 @@ def test_agenda_query_count_is_constant(
             trainers=[participant] if n == 6 else [],
         )
         if n == 1:
-            enrol(participant, activity)
+            create_enrolment(activity, participant)
         with count_queries() as counter:
             response = client.get(f"/agenda/{year}/{month}")
         assert response.status_code == 200
@@ -176,13 +176,15 @@ def test_agenda_query_count_is_constant(
     assert counts[0] == counts[1], counts
 
 
-def test_agenda_lists_sessions_in_brussels_days(client, create_user, create_activity, enrol, login):
+def test_agenda_lists_sessions_in_brussels_days(
+    client, create_user, create_activity, create_enrolment, login
+):
     """A session at 00:30 Brussels time belongs to that day, not to the UTC day before."""
     participant = create_user()
     start = brussels(2030, 7, 1, 0, 30)
-    enrol(
-        participant,
+    create_enrolment(
         create_activity(title="Nachtsessie", sessions=[(start, start + timedelta(hours=1))]),
+        participant,
     )
     login(participant)
     html = client.get("/agenda/2030/7").get_data(as_text=True)

@@ -15,10 +15,10 @@ from lms.models import Enrolment, EnrolmentStatus, FeedCache, utcnow
 
 
 @pytest.fixture
-def setup(create_activity, create_user, enrol):
+def setup(create_activity, create_user, create_enrolment):
     participant = create_user()
     activity = create_activity(title="Wonen op maat", sessions=4)
-    enrolment = enrol(participant, activity)
+    enrolment = create_enrolment(activity, participant)
     return participant, activity, enrolment
 
 
@@ -96,14 +96,14 @@ def test_a_build_is_stored_and_reused_until_the_fingerprint_changes(
 
 
 def test_query_count_of_a_full_build_does_not_grow_with_the_feed(
-    client, create_activity, create_user, create_theme, enrol, feed_path, count_queries
+    client, create_activity, create_user, create_theme, create_enrolment, feed_path, count_queries
 ):
     participant = create_user()
     path = feed_path(participant)
     counts = []
     for size in (2, 12):
         activity = create_activity(sessions=size, themes=[create_theme(), create_theme()])
-        enrol(participant, activity)
+        create_enrolment(activity, participant)
         db.session.execute(FeedCache.__table__.delete())
         db.session.commit()
         with count_queries() as counter:
@@ -154,7 +154,7 @@ def test_every_change_that_shapes_the_feed_changes_the_etag(
 
 
 def test_cancelling_an_enrolment_then_enrolling_elsewhere_is_noticed(
-    client, setup, feed_path, create_activity, enrol
+    client, setup, feed_path, create_activity, create_enrolment
 ):
     """Same number of sessions before and after: the fingerprint still tells them apart."""
     participant, _activity, enrolment = setup
@@ -163,7 +163,7 @@ def test_cancelling_an_enrolment_then_enrolling_elsewhere_is_noticed(
     other = create_activity(title="Andere cursus", sessions=4)
     enrolment.status = EnrolmentStatus.CANCELLED
     db.session.commit()
-    enrol(participant, other)
+    create_enrolment(other, participant)
     response = client.get(path, headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert b"Andere cursus (1/4)" in response.data
@@ -200,7 +200,7 @@ def test_a_304_never_calls_the_builder_even_after_the_cache_row_is_gone(
 
 
 def test_feed_window_changes_are_noticed_without_any_update(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     """A session that leaves the 90-day window changes the count, hence the ETag."""
     participant = create_user()
@@ -212,7 +212,7 @@ def test_feed_window_changes_are_noticed_without_any_update(
             (now - timedelta(days=120), now - timedelta(days=120) + timedelta(hours=3)),
         ],
     )
-    enrol(participant, old)
+    create_enrolment(old, participant)
     feed = parse(client.get(feed_path(participant)).data)
     recent = max(old.sessions, key=lambda s: s.starts_at)
     assert feed.uids == {recent.uid}

@@ -38,10 +38,10 @@ def check_lines(raw: bytes) -> None:
 
 
 def test_personal_feed_has_every_calendar_and_event_field(
-    client, create_user, course, enrol, feed_path, parse
+    client, create_user, course, create_enrolment, feed_path, parse
 ):
     participant = create_user()
-    enrol(participant, course)
+    create_enrolment(course, participant)
     response = client.get(feed_path(participant))
     assert response.status_code == 200
     assert response.content_type == "text/calendar; charset=utf-8"
@@ -127,12 +127,12 @@ def test_activity_and_catalogue_feeds_parse_with_both_parsers(client, course, pa
 
 
 def test_long_and_non_ascii_text_is_folded_at_75_octets(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     title = "Zoë en Łukasz over ‘wonen’ – " + "een heel lange titel met é, ü en ğ " * 4
     activity = create_activity(title=title, sessions=2, location="Café ‘t Hoekske, Gent")
     participant = create_user()
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     response = client.get(feed_path(participant))
     check_lines(response.data)
     feed = parse(response.data)
@@ -143,7 +143,7 @@ def test_long_and_non_ascii_text_is_folded_at_75_octets(
 
 
 def test_single_session_lecture_has_no_count_and_online_location(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     lecture = create_activity(
         kind="lecture",
@@ -158,13 +158,13 @@ def test_single_session_lecture_has_no_count_and_online_location(
     assert str(event["LOCATION"]) == "Online"  # the public feed: no meeting link
     assert "lezing" in event["CATEGORIES"].cats
     participant = create_user()
-    enrol(participant, lecture)
+    create_enrolment(lecture, participant)
     (mine,) = parse(client.get(feed_path(participant)).data).events
     assert str(mine["LOCATION"]) == "https://meet.jit.si/sam-lezing"
 
 
 def test_dst_sessions_at_ten_in_brussels_are_eight_and_nine_utc(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     """10:00 Brussels on the last Sunday of March (CEST, UTC+2) and October (CET, UTC+1)."""
     year = date.today().year + 1
@@ -177,7 +177,7 @@ def test_dst_sessions_at_ten_in_brussels_are_eight_and_nine_utc(
         ],
     )
     participant = create_user()
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     spring, autumn = sorted(activity.sessions, key=lambda s: s.starts_at)
     assert spring.starts_at == datetime(year, 3, march.day, 8, tzinfo=UTC)
     assert autumn.starts_at == datetime(year, 10, october.day, 9, tzinfo=UTC)
@@ -214,11 +214,11 @@ def test_dst_sessions_at_ten_in_brussels_are_eight_and_nine_utc(
 
 
 def test_cancelled_session_is_status_cancelled_in_every_feed(
-    client, create_activity, create_user, enrol, feed_path, parse
+    client, create_activity, create_user, create_enrolment, feed_path, parse
 ):
     activity = create_activity(title="Praktijkgroep wonen", sessions=3)
     participant = create_user()
-    enrol(participant, activity)
+    create_enrolment(activity, participant)
     first, second, third = sorted(activity.sessions, key=lambda s: s.starts_at)
     second.status = SessionStatus.CANCELLED
     second.cancelled_at = second.updated_at

@@ -14,9 +14,9 @@ from lms.models import AuditEntry, utcnow
 
 
 @pytest.fixture
-def participant(create_user, create_activity, enrol):
+def participant(create_user, create_activity, create_enrolment):
     user = create_user()
-    enrol(user, create_activity(sessions=2))
+    create_enrolment(create_activity(sessions=2), user)
     return user
 
 

@@ -61,7 +61,7 @@ def test_openapi_document_is_valid_and_describes_the_read_api(spec):
 
 
 def test_list_has_exactly_the_contract_fields(
-    client, create_activity, create_theme, fill, check_schema
+    client, create_activity, create_theme, create_enrolments, check_schema
 ):
     start = brussels(2030, 1, 14, 9, 30)  # winter: +01:00
     activity = create_activity(
@@ -73,7 +73,7 @@ def test_list_has_exactly_the_contract_fields(
         enrolment_opens_at=brussels(2029, 12, 1, 9),
         enrolment_closes_at=brussels(2030, 1, 10, 23, 59),
     )
-    fill(activity, confirmed=3, waitlisted=2, pending=1)
+    create_enrolments(activity, confirmed=3, waitlisted=2, pending=1)
 
     response = client.get("/api/v1/activities")
 
@@ -223,9 +223,11 @@ def test_an_invalid_token_is_refused_not_ignored(client, create_activity):
         assert response.get_json() == {"error": "Deze API-sleutel is ongeldig of ingetrokken."}
 
 
-def test_serialize_activity_is_the_shape_of_the_api(app, client, create_activity, fill):
+def test_serialize_activity_is_the_shape_of_the_api(
+    app, client, create_activity, create_enrolments
+):
     activity = create_activity(capacity=5)
-    fill(activity, confirmed=2, waitlisted=0)
+    create_enrolments(activity, confirmed=2, waitlisted=0)
     data = serialize_activity(activity, seat_summary(activity))
     assert set(data) == FIELDS
     assert data["seats_left"] == 3
@@ -233,7 +235,7 @@ def test_serialize_activity_is_the_shape_of_the_api(app, client, create_activity
 
 
 def test_the_number_of_queries_does_not_grow(
-    client, create_activity, create_theme, fill, count_queries, create_user, api_token
+    client, create_activity, create_theme, create_enrolments, count_queries, create_user, api_token
 ):
     def offer(count: int) -> None:
         theme = create_theme("Wonen")
@@ -243,7 +245,7 @@ def test_the_number_of_queries_does_not_grow(
         for n in range(count):
             activity = create_activity(sessions=4, themes=[theme], capacity=3)
             if n % 3 == 0:
-                fill(activity, confirmed=3, waitlisted=1)
+                create_enrolments(activity, confirmed=3, waitlisted=1)
 
     headers = api_token(create_user(roles=(Role.COORDINATOR,)))
     client.get("/api/v1/me", headers=headers)  # the token's first use records it (a write)

@@ -79,7 +79,7 @@ def test_a_programme_card_shows_its_modules_dates_and_themes(client, create_acti
 
 
 def test_card_shows_kind_dates_in_brussels_place_price_and_seats(
-    client, create_activity, create_theme, fill
+    client, create_activity, create_theme, create_enrolments
 ):
     # 22:30 UTC on 30 June is 00:30 on 1 July in Brussels (summer time).
     start = brussels(2030, 7, 1, 0, 30)
@@ -92,7 +92,7 @@ def test_card_shows_kind_dates_in_brussels_place_price_and_seats(
         price_member=Decimal("60"),
         price_non_member=Decimal("120"),
     )
-    fill(activity, confirmed=3, waitlisted=0, pending=2)
+    create_enrolments(activity, confirmed=3, waitlisted=0, pending=2)
 
     card = text_of(card_of(get_html(client), "Nachtcursus"))
 
@@ -137,10 +137,12 @@ def test_online_hybrid_and_several_places(client, create_activity):
     assert "Locatie volgt" in text_of(card_of(html, "Nog geen plaats"))
 
 
-def test_seat_states(client, create_activity, fill):
-    fill(create_activity(title="Bijna vol", capacity=5), confirmed=4)
-    fill(create_activity(title="Vol met wachtlijst", capacity=2), confirmed=2, waitlisted=3)
-    fill(
+def test_seat_states(client, create_activity, create_enrolments):
+    create_enrolments(create_activity(title="Bijna vol", capacity=5), confirmed=4)
+    create_enrolments(
+        create_activity(title="Vol met wachtlijst", capacity=2), confirmed=2, waitlisted=3
+    )
+    create_enrolments(
         create_activity(title="Vol zonder lijst", capacity=2, waitlist_enabled=False),
         confirmed=2,
     )
@@ -158,9 +160,9 @@ def test_seat_states(client, create_activity, fill):
     assert "Aanvragen" in intervision and "8 plaatsen vrij" in intervision
 
 
-def test_an_open_offer_holds_a_seat(client, create_activity, create_user, enrol):
+def test_an_open_offer_holds_a_seat(client, create_activity, create_user, create_enrolment):
     activity = create_activity(title="Aanbod loopt", capacity=1)
-    enrol(create_user(), activity, "waitlisted", offered=True)
+    create_enrolment(activity, create_user(), "waitlisted", offered=True)
     assert "Volzet – wachtlijst" in text_of(card_of(get_html(client), "Aanbod loopt"))
 
 
@@ -287,9 +289,9 @@ def test_filter_online_and_on_site(client, create_activity):
     ]
 
 
-def test_filter_seats_free(client, create_activity, fill):
-    fill(create_activity(title="Vol", capacity=2), confirmed=2, waitlisted=1)
-    fill(create_activity(title="Plaats", capacity=2), confirmed=1, pending=3)
+def test_filter_seats_free(client, create_activity, create_enrolments):
+    create_enrolments(create_activity(title="Vol", capacity=2), confirmed=2, waitlisted=1)
+    create_enrolments(create_activity(title="Plaats", capacity=2), confirmed=1, pending=3)
     create_activity(title="Onbeperkt", capacity=None)
     create_activity(title="Inschrijving dicht", capacity=5, enrolment_closes_at=in_days(-1))
 
@@ -418,7 +420,7 @@ def test_the_form_is_a_plain_get_form_with_labels(client, create_activity):
 # --- Query count ---------------------------------------------------------------------------
 
 
-def make_offer(create_activity, create_theme, fill, count: int) -> None:
+def make_offer(create_activity, create_theme, create_enrolments, count: int) -> None:
     themes = [create_theme("Wonen"), create_theme("Straathoekwerk")]
     programme = create_activity(title="Opleiding", kind="programme", sessions=0, themes=themes)
     for m in range(2):
@@ -432,7 +434,7 @@ def make_offer(create_activity, create_theme, fill, count: int) -> None:
             online_url="https://meet.example/x" if n % 3 == 0 else "",
         )
         if n % 4 == 0:
-            fill(activity, confirmed=3, waitlisted=1)
+            create_enrolments(activity, confirmed=3, waitlisted=1)
 
 
 @pytest.mark.parametrize(
@@ -448,13 +450,13 @@ def make_offer(create_activity, create_theme, fill, count: int) -> None:
     ],
 )
 def test_the_number_of_queries_does_not_grow(
-    client, create_activity, create_theme, fill, count_queries, query, bound
+    client, create_activity, create_theme, create_enrolments, count_queries, query, bound
 ):
-    make_offer(create_activity, create_theme, fill, 5)
+    make_offer(create_activity, create_theme, create_enrolments, 5)
     with count_queries() as few:
         get_html(client, query)
 
-    make_offer(create_activity, create_theme, fill, 40)
+    make_offer(create_activity, create_theme, create_enrolments, 40)
     with count_queries() as many:
         html = get_html(client, query)
 
@@ -470,12 +472,12 @@ def test_the_number_of_queries_does_not_grow(
 
 
 def test_a_logged_in_person_sees_their_own_status(
-    client, create_activity, create_user, enrol, login, count_queries
+    client, create_activity, create_user, create_enrolment, login, count_queries
 ):
     person = create_user()
-    enrol(person, create_activity(title="Ingeschreven"), "confirmed")
-    enrol(person, create_activity(title="Wachten", capacity=0), "waitlisted")
-    enrol(person, create_activity(title="Geannuleerd"), "cancelled")
+    create_enrolment(create_activity(title="Ingeschreven"), person, "confirmed")
+    create_enrolment(create_activity(title="Wachten", capacity=0), person, "waitlisted")
+    create_enrolment(create_activity(title="Geannuleerd"), person, "cancelled")
     create_activity(title="Niets")
     login(person)
 
@@ -488,7 +490,7 @@ def test_a_logged_in_person_sees_their_own_status(
     assert "Jij:" not in card_of(html, "Niets")
 
     for n in range(20):
-        enrol(person, create_activity(title=f"Nog {n}"), "confirmed")
+        create_enrolment(create_activity(title=f"Nog {n}"), person, "confirmed")
     with count_queries() as many:
         get_html(client)
     assert many.count == few.count, many

@@ -18,11 +18,6 @@ def course(create_user, create_activity):
 
 
 @pytest.fixture
-def coordinator(create_user):
-    return create_user(name="Hilde Coördinator", roles=("coordinator", "participant"))
-
-
-@pytest.fixture
 def finished_course(course):
     """Two who passed (with names in other scripts), one who did not."""
     return course(

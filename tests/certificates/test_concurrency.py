@@ -19,6 +19,9 @@ from lms import locking
 from lms.extensions import db
 from lms.models import Certificate
 
+# Threads: each needs the others' commits.
+pytestmark = pytest.mark.commits
+
 #: Backends (other than the test's own) waiting for a lock on a row of ``activities``.
 WAITING_FOR_ACTIVITY = text(
     "SELECT count(*) FROM pg_locks l WHERE NOT l.granted AND l.locktype IN ('tuple', "

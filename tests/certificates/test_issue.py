@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lms.certificates import service
 from lms.extensions import db
 from lms.models import AuditEntry, Certificate
-from tests.policy.factories import attend
+from tests.factories import attend
 
 
 def certificates():
@@ -212,7 +212,7 @@ def test_the_partial_unique_index_forbids_two_valid_certificates(finished_course
 
 def test_programme_diploma_and_module_attests(create_user, create_activity, coordinator):
     from lms.models import ActivityKind
-    from tests.policy.factories import enrol, past_start, weekly
+    from tests.factories import create_enrolment, past_start, weekly
 
     programme = create_activity(kind=ActivityKind.PROGRAMME, title="Beroepsopleiding", sessions=[])
     modules = [
@@ -225,9 +225,9 @@ def test_programme_diploma_and_module_attests(create_user, create_activity, coor
     ]
     both, one = create_user(name="Alle Modules"), create_user(name="Eén Module")
     for person in (both, one):
-        enrol(person, programme)
+        create_enrolment(programme, person)
         for module in modules:
-            enrol(person, module)
+            create_enrolment(module, person)
     for session in modules[0].sessions + modules[1].sessions:
         attend(both, session, "present")
     for session in modules[0].sessions:

@@ -11,7 +11,8 @@ from lms.certificates import service
 from lms.certificates.record import learning_record
 from lms.extensions import db
 from lms.models import Role
-from tests.policy.factories import P, attend, enrol
+from tests.factories import attend, create_enrolment
+from tests.policy.factories import P
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_the_page_draws_charts_with_a_text_equivalent(client, login, holder, fin
 
 def test_what_is_in_progress(client, login, holder, course):
     running = course(finished=False, title="Praktijkgroep wonen", people=["Iemand"])
-    enrol(holder, running.activity)
+    create_enrolment(running.activity, holder)
     attend(holder, running.sessions[0], P)
     login(holder)
     html = client.get("/my/learning-record").get_data(as_text=True)
@@ -90,12 +91,12 @@ def test_constant_number_of_queries(client, login, coordinator, course, count_qu
     for extra in (1, 5):
         for _ in range(extra):
             done = course(marks={"Vul": [P, P, P, P]})
-            enrol(person, done.activity)
+            create_enrolment(done.activity, person)
             for session in done.sessions:
                 attend(person, session, P)
             service.issue_for_activity(done.activity, actor=coordinator)
             running = course(finished=False, people=["Vul"])
-            enrol(person, running.activity)
+            create_enrolment(running.activity, person)
             db.session.commit()
         login(person)
         client.get("/my/learning-record")

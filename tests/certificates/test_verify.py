@@ -11,7 +11,7 @@ from lms.certificates import service
 from lms.extensions import db
 from lms.models import Role
 from lms.policy.service import today_local
-from tests.policy.factories import past_start
+from tests.factories import past_start
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Activity, ActivityKind, Organisation, Role, User
+from tests.html import signed_in_email
 
 CSV = """email,name,role,organisation,password
 an.peeters@example.org,An Peeters,participant,Samenlevingsopbouw Gent,
@@ -180,6 +181,7 @@ def test_demo_logins_work(app, client):
         c = app.test_client()
         response = c.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
+        assert signed_in_email(c) == email
 
 
 def test_the_demo_contact_sees_confirmed_members_and_one_request(app):

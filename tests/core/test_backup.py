@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from config import normalise_database_url
 from lms import create_app
 from lms.extensions import db
 from lms.models import Activity, ActivitySession, User
+
+# A backup copies what is committed; a restore replaces the database file.
+pytestmark = pytest.mark.commits
 
 
 def _empty_database_url(backend: str, source_url: str, tmp_path) -> str:

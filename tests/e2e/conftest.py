@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -72,7 +72,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Markup checks run on SQLite only: the HTML is the same on PostgreSQL, and the
-    journeys (which do run on both databases) already cover the database side."""
+    journeys (which do run on both databases) already cover the database side.
+
+    The live server answers on threads of its own, with connections of its own: a test
+    that uses it commits for real (``commits``, see tests/conftest.py)."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.commits)
     deselected = [
         item
         for item in items

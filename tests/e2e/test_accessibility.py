@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import DESKTOP, NARROW, SCREENSHOTS, flash_text
 from tests.e2e.scenes import build_scene
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.markup]
 

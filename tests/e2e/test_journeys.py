@@ -32,16 +32,10 @@ from lms.models import (
     utcnow,
 )
 from lms.timeutil import local_day_bounds, to_local
-from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import flash_text, menu
+from tests.factories import TEST_PASSWORD, enrol
 
 pytestmark = pytest.mark.browser
-
-
-def enrol(activity, user):
-    enrolment, _changed = enrolment_service.enrol(activity, user)
-    db.session.commit()
-    return enrolment
 
 
 def in_days(days: int, hour: int = 9, hours: int = 3):

@@ -18,6 +18,9 @@ from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, OutboxMail, User
 from tests.enrolment.helpers import positions, statuses
 
+# Threads: each needs the others' commits.
+pytestmark = pytest.mark.commits
+
 
 def run_at_once(app, jobs: list[Callable[[], Any]]) -> list[BaseException]:
     """Start every job in its own thread behind a barrier; return the errors raised."""

@@ -23,6 +23,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from lms.enrolment import fast, queries, service
@@ -218,6 +219,7 @@ def _service(activity, person, now) -> tuple[Any, ...]:
     return ("enrolled", enrolment.status.value, queries.waitlist_position(enrolment), changed)
 
 
+@pytest.mark.commits  # the fast path commits its own transaction (lms/enrolment/fast.py)
 def test_fast_path_decides_as_the_service_does(
     app, backend, create_activity, create_user, participant
 ):

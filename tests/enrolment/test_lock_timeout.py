@@ -17,6 +17,9 @@ from lms import locking
 from lms.extensions import db
 from lms.models import Enrolment
 
+# A second connection holds the activity's lock: it must see the committed rows.
+pytestmark = pytest.mark.commits
+
 BUSY = "Het is even druk; probeer het zo opnieuw."
 
 

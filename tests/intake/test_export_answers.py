@@ -10,7 +10,7 @@ from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.models import Role
 from lms.privacy.erasure import erase_user
-from tests.intake.helpers import by_id, find_all
+from tests.html import by_id, find_all
 from tests.reports.helpers import read_csv, read_xlsx
 
 MOTIVATION = "Waarom wil je deelnemen?"

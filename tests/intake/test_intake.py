@@ -12,7 +12,7 @@ from lms.intake import service as intake_service
 from lms.models import Enrolment, EnrolmentStatus, IntakeAnswer, IntakeQuestion, Role
 from lms.privacy.erasure import erase_user
 from lms.privacy.export import export_user_data
-from tests.intake.helpers import answer_pairs, by_id, find_all, parse, text, walk
+from tests.html import answer_pairs, by_id, find_all, parse, text, walk
 
 MOTIVATION = "Waarom wil je deelnemen?"
 AVAILABILITY = "Wanneer ben je beschikbaar?"

@@ -13,7 +13,7 @@ from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.models import Enrolment, EnrolmentCharge, EnrolmentStatus, IntakeAnswer, Role
-from tests.intake.helpers import by_id, text
+from tests.html import by_id, text
 
 MOTIVATION = "Waarom wil je deelnemen?"
 

@@ -17,7 +17,7 @@ from lms.models import ActivityStatus, Interest, Role, utcnow
 from lms.privacy.erasure import erase_user
 from lms.privacy.export import export_user_data
 from lms.timeutil import to_local
-from tests.intake.helpers import by_id, find_all, text
+from tests.html import by_id, find_all, text
 
 STOP_LINK = re.compile(r"https?://[^\s]+/op-de-hoogte/stop/[^\s]+")
 

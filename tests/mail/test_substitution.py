@@ -19,7 +19,7 @@ from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.mail.worker import send_due
 from lms.models import AuditEntry, Enrolment, EnrolmentStatus, Role
-from tests.intake.helpers import by_id, find_all, flashes, text
+from tests.html import by_id, find_all, flashes, text
 
 
 def _csrf(html: str) -> str:

@@ -30,6 +30,9 @@ from lms.models import MailStatus, OutboxMail
 from tests.conftest import free_port
 from tests.mail.conftest import StallingSmtp, StrictSmtp
 
+# Workers (threads and a process of their own) read the outbox on their own connections.
+pytestmark = pytest.mark.commits
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

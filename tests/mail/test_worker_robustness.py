@@ -17,6 +17,9 @@ from lms.mail.worker import SettingsError, check_settings, send_due
 from lms.models import MailStatus, OutboxMail
 from tests.mail.conftest import TEST_TIMEOUT_SECONDS, StallingSmtp, StrictSmtp
 
+# Workers (threads and a process of their own) read the outbox on their own connections.
+pytestmark = pytest.mark.commits
+
 
 def run_cli(app, *args: str) -> Any:
     return app.test_cli_runner().invoke(args=["lms", "mail", "send", *args])

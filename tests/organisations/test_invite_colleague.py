@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEntry, Role, User
-from tests.intake.helpers import by_id, find_all, flashes, text
+from tests.html import by_id, find_all, flashes, text
 
 PASSWORD = "Fietsen-langs-de-Leie-7"
 LINK = re.compile(r"https?://\S+/account/welcome/\S+")

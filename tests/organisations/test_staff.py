@@ -24,16 +24,8 @@ from lms.models import (
     utcnow,
 )
 from lms.timeutil import to_local
+from tests.factories import create_enrolment
 from tests.reports.helpers import tables, text
-
-
-def put_enrolment(user, activity, status, **fields) -> Enrolment:
-    enrolment = Enrolment(user=user, activity=activity, status=status, **fields)
-    if status == EnrolmentStatus.WAITLISTED:
-        enrolment.waitlisted_at = utcnow()
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
 
 
 def certificate(user, activity, *, hours, end_year, document="attest", revoked=False):
@@ -86,9 +78,9 @@ def setup(create_user, create_organisation, create_activity) -> Setup:
     wonen = create_activity(title="Wonen op maat", capacity=10, sessions=2)
     lezing = create_activity(kind=ActivityKind.LECTURE, title="Lezing armoede", capacity=None)
     full = create_activity(title="Volzette cursus", capacity=1, waitlist_enabled=False)
-    put_enrolment(lena, full, EnrolmentStatus.CONFIRMED)
+    create_enrolment(full, lena, EnrolmentStatus.CONFIRMED)
     groot = create_activity(title="Grote cursus", capacity=1)
-    put_enrolment(lena, groot, EnrolmentStatus.CONFIRMED)
+    create_enrolment(groot, lena, EnrolmentStatus.CONFIRMED)
     intervisie = create_activity(kind=ActivityKind.INTERVISION, title="Intervisie Gent")
     eigen = create_activity(
         kind=ActivityKind.CUSTOM, title="Op maat voor Gent", organisation_id=gent.id
@@ -102,12 +94,12 @@ def setup(create_user, create_organisation, create_activity) -> Setup:
     past_start = utcnow().replace(second=0, microsecond=0) - timedelta(days=60)
     past = create_activity(title="Voorbije cursus", first=past_start, sessions=2)
 
-    put_enrolment(anna, wonen, EnrolmentStatus.CONFIRMED)
-    put_enrolment(anna, groot, EnrolmentStatus.WAITLISTED)
-    put_enrolment(anna, past, EnrolmentStatus.CONFIRMED)
-    put_enrolment(bart, intervisie, EnrolmentStatus.PENDING)
-    put_enrolment(bart, lezing, EnrolmentStatus.CANCELLED)
-    put_enrolment(lena, wonen, EnrolmentStatus.CONFIRMED)
+    create_enrolment(wonen, anna, EnrolmentStatus.CONFIRMED)
+    create_enrolment(groot, anna, EnrolmentStatus.WAITLISTED)
+    create_enrolment(past, anna, EnrolmentStatus.CONFIRMED)
+    create_enrolment(intervisie, bart, EnrolmentStatus.PENDING)
+    create_enrolment(lezing, bart, EnrolmentStatus.CANCELLED)
+    create_enrolment(wonen, lena, EnrolmentStatus.CONFIRMED)
 
     year = to_local(utcnow()).year
     certificate(anna, past, hours=6, end_year=year)
@@ -187,10 +179,10 @@ def test_the_staff_list_runs_a_fixed_number_of_queries(
     few = count()
     for i in range(25):
         person = create_user(name=f"Collega {i:02d}", organisation=setup.gent)
-        put_enrolment(person, setup.activities["wonen"], EnrolmentStatus.CONFIRMED)
-        put_enrolment(
-            person,
+        create_enrolment(setup.activities["wonen"], person, EnrolmentStatus.CONFIRMED)
+        create_enrolment(
             setup.activities["groot"],
+            person,
             EnrolmentStatus.WAITLISTED,
         )
         certificate(person, setup.activities["past"], hours=3, end_year=to_local(utcnow()).year)

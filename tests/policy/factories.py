@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from lms.extensions import db
 from lms.models import (
     Activity,
     ActivitySession,
-    Attendance,
-    AttendanceStatus,
-    Enrolment,
-    EnrolmentStatus,
     SessionStatus,
     User,
-    utcnow,
 )
+from tests.factories import attend, create_enrolment, past_start, weekly
 
 P, A, E, X = "present", "absent", "excused", "partial"
-
-
-def enrol(user: User, activity: Activity, status=EnrolmentStatus.CONFIRMED) -> Enrolment:
-    enrolment = Enrolment(user=user, activity=activity, status=status)
-    db.session.add(enrolment)
-    db.session.commit()
-    return enrolment
-
-
-def attend(
-    user: User, session: ActivitySession, status: str, minutes: int | None = None
-) -> Attendance:
-    record = Attendance(
-        session_id=session.id, user_id=user.id, status=AttendanceStatus(status), minutes=minutes
-    )
-    db.session.add(record)
-    db.session.commit()
-    return record
-
-
-def weekly(count: int, *, first: datetime, minutes: int = 180) -> list[tuple[datetime, datetime]]:
-    return [
-        (first + timedelta(days=7 * i), first + timedelta(days=7 * i, minutes=minutes))
-        for i in range(count)
-    ]
-
-
-def past_start(weeks: int) -> datetime:
-    """A start ``weeks`` weeks ago, on a whole minute."""
-    return utcnow().replace(second=0, microsecond=0) - timedelta(weeks=weeks)
 
 
 @dataclass
@@ -93,7 +59,7 @@ def build_course(
     names = people or list((marks or {}).keys())
     for name in names:
         user = create_user(name=name)
-        enrol(user, activity)
+        create_enrolment(activity, user)
         course.people.append(user)
         for session, mark in zip(course.sessions, (marks or {}).get(name, []), strict=False):
             if mark is None:

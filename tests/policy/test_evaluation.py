@@ -25,7 +25,8 @@ from lms.policy.evaluation import (
 )
 from lms.policy.progress import activity_progress
 from lms.timeutil import brussels
-from tests.policy.factories import A, E, P, X, attend, enrol, past_start, weekly
+from tests.factories import attend, create_enrolment, past_start, weekly
+from tests.policy.factories import A, E, P, X
 
 
 @dataclass
@@ -206,7 +207,7 @@ def test_evaluation_table_through_the_database(case: Case, create_user, create_a
         sessions[index].status = "cancelled"
     db.session.commit()
     person = create_user(name="Zoë Ağaoğlu-Łukasiewicz")
-    enrol(person, activity)
+    create_enrolment(activity, person)
     for session, mark in zip(sessions, case.marks, strict=True):
         if mark is not None:
             status, minutes = mark if isinstance(mark, tuple) else (mark, None)
@@ -239,7 +240,7 @@ def test_nominal_hours_default_to_the_planned_hours(create_user, create_activity
         sessions=weekly(2, first=past_start(3), minutes=150), rule_hours_credit="nominal"
     )
     person = create_user()
-    enrol(person, activity)
+    create_enrolment(activity, person)
     for session in activity.sessions:
         attend(person, session, P)
     [progress] = activity_progress(activity)
@@ -313,9 +314,9 @@ def test_programme_through_the_database(create_user, create_activity):
         for i in (1, 2, 3)
     ]
     person = create_user(name="Nguyễn Thị Minh Khai")
-    enrol(person, programme)
+    create_enrolment(programme, person)
     for module, marks in zip(modules, ([P, P], [P, A], [P, P]), strict=True):
-        enrol(person, module)
+        create_enrolment(module, person)
         for session, mark in zip(module.sessions, marks, strict=True):
             attend(person, session, mark)
     [diploma] = activity_progress(programme)

@@ -7,7 +7,8 @@ import pytest
 
 from lms.models import Role
 from lms.policy.progress import activity_progress, notify_if_out_of_reach
-from tests.policy.factories import A, P, attend, enrol
+from tests.factories import attend, create_enrolment
+from tests.policy.factories import A, P
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_progress_of_someone_not_enrolled_is_not_found(client, login, running, c
 
 def test_programme_page_lists_every_module(client, login, create_user, create_activity):
     from lms.models import ActivityKind
-    from tests.policy.factories import past_start, weekly
+    from tests.factories import past_start, weekly
 
     programme = create_activity(kind=ActivityKind.PROGRAMME, title="Beroepsopleiding", sessions=[])
     modules = [
@@ -63,7 +64,7 @@ def test_programme_page_lists_every_module(client, login, create_user, create_ac
         for i in (1, 2)
     ]
     person = create_user()
-    enrol(person, programme)
+    create_enrolment(programme, person)
     for session in modules[0].sessions:
         attend(person, session, P)
     login(person)
@@ -103,7 +104,7 @@ def test_overview_access(client, login, running, create_user, course):
 def _people(course, count: int, create_user) -> None:
     for i in range(count):
         person = create_user(name=f"Extra {i}")
-        enrol(person, course.activity)
+        create_enrolment(course.activity, person)
         for session, mark in zip(course.sessions, [P, A, P, P], strict=False):
             attend(person, session, mark)
 

@@ -19,10 +19,10 @@ from lms.models import (
     Certificate,
     MailStatus,
     OutboxMail,
-    Role,
     User,
     utcnow,
 )
+from tests.factories import attend, create_enrolment
 from tests.policy.factories import build_course
 
 NAME = "Zoë Ağaoğlu-Łukasiewicz"
@@ -44,13 +44,6 @@ class Person:
     raw_token: str
     feed_token: str
     extra: dict = field(default_factory=dict)
-
-
-@pytest.fixture
-def coordinator(create_user) -> User:
-    return create_user(
-        email="hilde@sam.example", name="Hilde Coördinator", roles=(Role.COORDINATOR,)
-    )
 
 
 @pytest.fixture
@@ -90,9 +83,7 @@ def person(app, create_user, create_activity, coordinator) -> Person:
         people=[],
         marks={},
     )
-    from tests.policy.factories import attend, enrol
-
-    enrol(user, earlier.activity)
+    create_enrolment(earlier.activity, user)
     for session in earlier.sessions:
         attend(user, session, "present")
     [revoked] = issue_for_activity(earlier.activity, actor=coordinator).issued

@@ -22,7 +22,7 @@ from lms.models import (
     User,
 )
 from lms.privacy.erasure import PrivacyError, erase_user
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 from tests.privacy.conftest import EMAIL, NAME
 
 

@@ -21,13 +21,13 @@ from lms.models import (
     Attendance,
     AttendanceStatus,
     Certificate,
-    Enrolment,
     EnrolmentStatus,
     SessionStatus,
     User,
     utcnow,
 )
 from lms.timeutil import brussels, to_local
+from tests.factories import create_enrolment
 
 C, W, PEND, X = (
     EnrolmentStatus.CONFIRMED,
@@ -44,14 +44,6 @@ def last_year() -> int:
 def period_args(year: int | None = None) -> str:
     year = year or last_year()
     return f"van={year}-01-01&tot={year}-12-31"
-
-
-def put_enrolment(user: User, activity: Activity, status: EnrolmentStatus, **fields) -> Enrolment:
-    enrolment = Enrolment(user=user, activity=activity, status=status, **fields)
-    if status == EnrolmentStatus.WAITLISTED:
-        enrolment.waitlisted_at = utcnow()
-    db.session.add(enrolment)
-    return enrolment
 
 
 def mark(user: User, session, status: str, minutes: int | None = None) -> None:
@@ -120,9 +112,9 @@ def season(create_user, create_activity, create_theme, create_organisation) -> S
     a1, a2, a3, a4 = sorted(a.sessions, key=lambda s: s.starts_at)
     a3.status = SessionStatus.CANCELLED
     for person in (anna, bart, chloe):
-        put_enrolment(person, a, C)
-    put_enrolment(dirk, a, W)
-    put_enrolment(eva, a, PEND)
+        create_enrolment(a, person, C)
+    create_enrolment(a, dirk, W)
+    create_enrolment(a, eva, PEND)
     mark(anna, a1, "present")  # 180
     mark(bart, a1, "partial", 90)  # 90
     mark(chloe, a1, "absent")  # 0
@@ -144,8 +136,8 @@ def season(create_user, create_activity, create_theme, create_organisation) -> S
         capacity=None,
         sessions=[at(4, 15, 19, 120)],
     )
-    put_enrolment(anna, b, C)
-    put_enrolment(eva, b, C)
+    create_enrolment(b, anna, C)
+    create_enrolment(b, eva, C)
     mark(anna, b.sessions[0], "present")
     mark(eva, b.sessions[0], "present")
 
@@ -173,10 +165,10 @@ def season(create_user, create_activity, create_theme, create_organisation) -> S
         sessions=[(soon, soon + timedelta(hours=3))],
     )
     for person in (bart, chloe):
-        programme = put_enrolment(person, p, C)
+        programme = create_enrolment(p, person, C)
         db.session.flush()
-        put_enrolment(person, m1, C, programme_enrolment_id=programme.id)
-        put_enrolment(person, m2, C, programme_enrolment_id=programme.id)
+        create_enrolment(m1, person, C, programme_enrolment_id=programme.id)
+        create_enrolment(m2, person, C, programme_enrolment_id=programme.id)
     m1a, m1b = sorted(m1.sessions, key=lambda s: s.starts_at)
     mark(bart, m1a, "present")  # 180
     mark(chloe, m1a, "present")  # 180
@@ -192,15 +184,15 @@ def season(create_user, create_activity, create_theme, create_organisation) -> S
         sessions=[at(6, 1, 10, 120)],
     )
     c.sessions[0].status = SessionStatus.CANCELLED
-    put_enrolment(eva, c, X)
+    create_enrolment(c, eva, X)
 
     # D: a draft with a (past) session: in neither report. G: the year before: outside.
     d = create_activity(title="Ontwerp", status=ActivityStatus.DRAFT, sessions=[at(6, 8, 10, 120)])
-    put_enrolment(eva, d, C)
+    create_enrolment(d, eva, C)
     mark(eva, d.sessions[0], "present")
     g_start = brussels(y - 1, 12, 15, 10)
     g = create_activity(title="Vorig jaar", sessions=[(g_start, g_start + timedelta(hours=2))])
-    put_enrolment(anna, g, C)
+    create_enrolment(g, anna, C)
     mark(anna, g.sessions[0], "present")
     db.session.commit()
     return Season(

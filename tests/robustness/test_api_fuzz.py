@@ -50,8 +50,8 @@ from lms.accounts.tokens import create_api_token
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db, limiter
 from lms.models import Role, utcnow
-from tests.conftest import TEST_PASSWORD
-from tests.policy.factories import attend, build_course
+from tests.factories import TEST_PASSWORD, attend
+from tests.policy.factories import build_course
 
 CONFORMANCE = [
     not_a_server_error,

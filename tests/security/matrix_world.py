@@ -74,7 +74,7 @@ from lms.policy.defaults import ensure_default_policy
 from lms.schedule import service as schedule
 from lms.schedule.service import SessionData
 from lms.timeutil import brussels, to_local
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 ACTORS = ("ANON", "P", "Q", "T", "U", "K", "L", "C", "D")
 

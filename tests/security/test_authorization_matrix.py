@@ -49,7 +49,8 @@ from lms.attendance import checkin
 from lms.extensions import db, limiter
 from lms.models import ActivitySession, utcnow
 from lms.timeutil import to_local
-from tests.conftest import TEST_PASSWORD, _empty_all_tables
+from tests.conftest import _empty_all_tables
+from tests.factories import TEST_PASSWORD
 from tests.security.matrix_world import (
     ACTORS,
     CACHE_TABLES,

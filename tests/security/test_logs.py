@@ -16,7 +16,7 @@ from lms.calendar.tokens import ensure_feed_token
 from lms.extensions import db
 from lms.web import redact_secrets
 from tests import logcheck
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 #: A key as an operator makes one (secrets.token_urlsafe); published keys are refused.
 STRONG_KEY = secrets.token_urlsafe(48)

@@ -8,7 +8,7 @@ import pytest
 from lms import create_app
 from lms.accounts.service import make_reset_token
 from lms.extensions import db
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD
 
 
 def test_personal_and_secret_answers_are_not_stored(
