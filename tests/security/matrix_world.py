@@ -418,6 +418,10 @@ _WRITE = re.compile(
 )
 
 
+#: Tables written by statements sent on the raw driver connection (no SQLAlchemy event).
+DRIVER_WRITTEN = {"enrolments", "enrolment_events", "audit_entries", "outbox_mails"}
+
+
 class Restorer:
     """Remembers every row after building; after a request, puts back what it changed."""
 
@@ -448,8 +452,10 @@ class Restorer:
         return {tuple(row[c.name] for c in key): dict(row) for row in rows}
 
     def _with_cascades(self) -> set[str]:
-        """The touched tables, plus those a database cascade may have changed."""
-        tables = set(self.touched)
+        """The touched tables, plus those a database cascade may have changed, plus the
+        tables the enrolment fast path (lms/enrolment/fast.py) writes through the driver's
+        own connection, which SQLAlchemy's statement events never see."""
+        tables = set(self.touched) | (DRIVER_WRITTEN & set(self.tables))
         frontier = set(self.deleted_from)
         while frontier:
             parent = frontier.pop()
