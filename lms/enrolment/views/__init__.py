@@ -68,7 +68,7 @@ def enrol(activity_id: int) -> Any:
     if not form.validate_on_submit():
         return _back_to(activity.id)
     if has_intake_questions(activity.id) and price_for(activity, current_user) <= 0:
-        # The activity asks questions first (lms/enrolment/views_intake.py enrols).
+        # The activity asks questions first (lms/enrolment/views/intake.py enrols).
         return redirect(url_for("intake_answers.form", activity_id=activity.id), code=303)
     if price_for(activity, current_user) > 0:
         # A paid enrolment needs the person's agreement on amount, terms and invoice.
