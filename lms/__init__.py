@@ -21,24 +21,24 @@ from lms.extensions import mail as mail_extension  # the name `mail` is the lms.
 log = logging.getLogger(__name__)
 
 #: Every feature is a package with the same inner shape; its ``blueprint.bp`` (the feature's URL
-#: table, imported nowhere else) is registered here.
+#: table, imported nowhere else) is registered here; ``module:name`` names a second one.
 BLUEPRINTS = (
     "lms.core.blueprint",
     "lms.accounts.blueprint",
-    "lms.catalog.routes",
-    "lms.enrolment.routes",
+    "lms.catalog.blueprint",
+    "lms.enrolment.blueprint",
     "lms.schedule.blueprint",
     "lms.attendance.blueprint",
     "lms.calendar.blueprint",
     "lms.policy.blueprint",
     "lms.certificates.blueprint",
-    "lms.admin.routes",
+    "lms.admin.blueprint",
     "lms.reports.blueprint",
     "lms.organisations.blueprint",
     "lms.privacy.blueprint",
     "lms.contact.blueprint",
     "lms.intake.blueprint",
-    "lms.enrolment.views_intake",
+    "lms.enrolment.blueprint:intake_bp",
     "lms.interest.blueprint",
     "lms.api.blueprint",
 )
@@ -82,9 +82,10 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
     import importlib
 
-    for module_name in BLUEPRINTS:
+    for entry in BLUEPRINTS:
+        module_name, _colon, attribute = entry.partition(":")
         module = importlib.import_module(module_name)
-        app.register_blueprint(module.bp)
+        app.register_blueprint(getattr(module, attribute or "bp"))
 
     from lms.cli import register_cli
 

@@ -1,7 +1,7 @@
 """The catalogue's filter form: a GET form whose field names are the URL's query parameters.
 
 SAM's website links to the catalogue with these parameters, so they are short Dutch words
-(see :func:`lms.catalog.routes.index`). A value that makes no sense (an unknown theme, a
+(see :func:`lms.catalog.views.index`). A value that makes no sense (an unknown theme, a
 month like ``2026-13``) is ignored with a Dutch message next to its field; the rest of the
 filters still apply, so a stale link never ends in an error page.
 """

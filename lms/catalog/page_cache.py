@@ -1,7 +1,7 @@
 """The catalogue page answered in front of Flask: whole for visitors, framed for members.
 
 **Visitors** (no session cookie) get the same page as every other visitor with the same
-language, text size and URL. Once :func:`lms.catalog.routes.index` has rendered it, it
+language, text size and URL. Once :func:`lms.catalog.views.index` has rendered it, it
 marks the response as shareable (``environ[SHAREABLE]``: the cache key and the
 :class:`lms.catalog.cache.Entry` with the fingerprint and expiry it was rendered under),
 and this WSGI middleware keeps the complete response — status, every header the

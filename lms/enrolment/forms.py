@@ -79,7 +79,7 @@ class InvoiceForm(FlaskForm):
 
 
 class AnswersForm(FlaskForm):
-    """The intake step's form (:mod:`lms.enrolment.views_intake`): CSRF only, the answers
+    """The intake step's form (:mod:`lms.enrolment.views.intake`): CSRF only, the answers
     are read per question from the posted fields."""
 
     submit = SubmitField(_l("Versturen"))

@@ -1,6 +1,6 @@
 """Intake pages for coordinators: an activity's questions (``/admin/activities/<id>/
 questions``). The form a person answers on the way to enrolling is the enrolment
-feature's (:mod:`lms.enrolment.views_intake`).
+feature's (:mod:`lms.enrolment.views.intake`).
 
 Thin: forms in, :mod:`lms.intake.service` decides, one commit.
 """

@@ -27,7 +27,7 @@ from lms.mail.facts import revive
 from lms.models import OutboxMail
 
 #: Mail kinds someone subscribed to, whose facts hold ``unsubscribe_url``: the stop link
-#: of ``lms/interest/routes.py``, which takes the one-click POST without login or CSRF.
+#: of ``lms/interest/views.py``, which takes the one-click POST without login or CSRF.
 ONE_CLICK_KINDS = frozenset({"interest_published"})
 
 

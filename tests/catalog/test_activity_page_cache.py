@@ -193,7 +193,7 @@ def test_the_clock_passing_a_moment_the_page_shows(visit, create_activity, monke
     visit(activity, cached=True)
 
     later = at + timedelta(minutes=1)
-    monkeypatch.setattr("lms.enrolment.routes.utcnow", lambda: later)
+    monkeypatch.setattr("lms.enrolment.views.utcnow", lambda: later)
     monkeypatch.setattr("lms.catalog.page_cache.utcnow", lambda: later)
 
     assert label[moment] not in visit(activity).facts

@@ -209,7 +209,7 @@ def test_the_clock_passing_a_closing_time_shows(visit, create_activity, monkeypa
     visit(cached=True)
 
     later = closes_at + timedelta(minutes=1)
-    monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+    monkeypatch.setattr("lms.catalog.views.utcnow", lambda: later)
     monkeypatch.setattr("lms.catalog.page_cache.utcnow", lambda: later)
 
     assert visit()["Impactevaluatie"]["status"] == "10 plaatsen vrij Inschrijving gesloten"
@@ -221,7 +221,7 @@ def test_the_clock_passing_a_session_end_shows(visit, create_activity, monkeypat
     assert "Loopt al" not in visit()["Jeugdrechten"]["when"]
 
     later = first[1] + timedelta(minutes=1)
-    monkeypatch.setattr("lms.catalog.routes.utcnow", lambda: later)
+    monkeypatch.setattr("lms.catalog.views.utcnow", lambda: later)
     monkeypatch.setattr("lms.catalog.page_cache.utcnow", lambda: later)
 
     assert "Loopt al" in visit()["Jeugdrechten"]["when"]

@@ -4,23 +4,22 @@ themes.
 Every view of this blueprint is for coordinators only: :func:`_coordinators_only` runs
 before each of them (anonymous → login, anyone else → 403), so no view can forget it.
 The views are thin: forms in, the services of each feature do the rules, one commit per
-request. The views themselves live in ``views_*`` modules registered on this blueprint.
+request. This module holds what every admin view shares (the checks
+:mod:`lms.admin.blueprint` runs before and after each request, the helpers) and the dashboard;
+the other views live in the modules of this package, one per page group.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from lms.models import Role, utcnow
 from lms.redirects import safe_next
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-@bp.before_request
 def _coordinators_only() -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
@@ -29,7 +28,6 @@ def _coordinators_only() -> Any:
     return None
 
 
-@bp.after_request
 def _private(response: Any) -> Any:
     response.headers.setdefault("Cache-Control", "private, no-store")
     return response
@@ -52,19 +50,7 @@ def back_to(default: str) -> str:
     return default
 
 
-@bp.get("/")
 def dashboard() -> Any:
     from lms.admin.dashboard import attention
 
     return render_template("admin/dashboard.html", attention=attention(utcnow()))
-
-
-# The views, registered on ``bp`` (imported last: they import ``bp`` from here).
-from lms.admin import (  # noqa: E402
-    views_enrolments,  # noqa: F401
-    views_import,  # noqa: F401
-    views_mail,  # noqa: F401
-    views_offer,  # noqa: F401
-    views_themes,  # noqa: F401
-    views_users,  # noqa: F401
-)

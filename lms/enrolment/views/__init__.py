@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,8 +31,6 @@ from lms.intake.queries import has_questions as has_intake_questions
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
 from lms.web_errors import flash_refusal
-
-bp = Blueprint("enrolment", __name__)
 
 MAX_ID = 2**31 - 1
 
@@ -61,7 +59,6 @@ def _back_to(activity_id: int) -> Any:
     return redirect(url_for("enrolment.activity", activity_id=activity_id) + "#inschrijven")
 
 
-@bp.route("/activities/<int:activity_id>/enrol", methods=["GET", "POST"])
 @login_required
 def enrol(activity_id: int) -> Any:
     """Enrol oneself (the one button of the activity page). GET (after logging in from a
@@ -71,7 +68,7 @@ def enrol(activity_id: int) -> Any:
     if not form.validate_on_submit():
         return _back_to(activity.id)
     if has_intake_questions(activity.id) and price_for(activity, current_user) <= 0:
-        # The activity asks questions first (lms/enrolment/views_intake.py enrols).
+        # The activity asks questions first (lms/enrolment/views/intake.py enrols).
         return redirect(url_for("intake_answers.form", activity_id=activity.id), code=303)
     if price_for(activity, current_user) > 0:
         # A paid enrolment needs the person's agreement on amount, terms and invoice.
@@ -87,7 +84,6 @@ def enrol(activity_id: int) -> Any:
     return _back_to(activity_id)
 
 
-@bp.route("/activities/<int:activity_id>/enrol/confirm", methods=["GET", "POST"])
 @login_required
 def confirm_paid(activity_id: int) -> Any:
     """The one confirmation step of a paid enrolment: the amount, the cancellation terms
@@ -170,7 +166,6 @@ def colleagues_of(user: User) -> list[User]:
     return [colleague for colleague in colleagues(user) if colleague.id != user.id]
 
 
-@bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int) -> Any:
     """The activity page: what, when, where, the places left and the one button whose
     label follows the person's state (:func:`lms.enrolment.queries.action_state`).
@@ -229,7 +224,6 @@ def _trainers(activity: Activity, modules: list[Activity]) -> list[Any]:
     return sorted(seen.values(), key=lambda t: t.name)
 
 
-@bp.post("/activities/<int:activity_id>/enrol-colleague")
 @login_required
 def enrol_colleague(activity_id: int) -> Any:
     """An organisation contact enrols a colleague of their own organisation."""
@@ -253,7 +247,6 @@ def enrol_colleague(activity_id: int) -> Any:
     return _back_to(activity_id)
 
 
-@bp.get("/my/enrolments")
 @login_required
 def mine() -> Any:
     overview = queries.my_overview(current_user)
@@ -262,7 +255,6 @@ def mine() -> Any:
     )
 
 
-@bp.route("/my/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(enrolment_id: int) -> Any:
     """Cancel one's own enrolment, after a confirmation step."""
@@ -301,7 +293,6 @@ def cancel(enrolment_id: int) -> Any:
     )
 
 
-@bp.post("/my/enrolments/<int:enrolment_id>/accept")
 @login_required
 def accept(enrolment_id: int) -> Any:
     """Take a seat offered from the waiting list (from Mijn inschrijvingen)."""
@@ -312,7 +303,6 @@ def accept(enrolment_id: int) -> Any:
     return redirect(url_for("enrolment.mine"))
 
 
-@bp.post("/my/enrolments/<int:enrolment_id>/decline")
 @login_required
 def decline(enrolment_id: int) -> Any:
     enrolment = _own_enrolment(enrolment_id)
@@ -368,7 +358,6 @@ def _decline(enrolment: Enrolment, actor: User, target: Any) -> Any:
     return target
 
 
-@bp.route("/enrolments/offer/<token>", methods=["GET", "POST"])
 def offer(token: str) -> Any:
     """The mailed link of an offered seat: the token is the key (no login needed).
 
@@ -397,7 +386,6 @@ def offer(token: str) -> Any:
     ), (410 if expired else 200)
 
 
-@bp.get("/enrolments/offer-done/<int:activity_id>")
 def offer_done(activity_id: int) -> Any:
     """Where the offer page sends one after choosing: the flash says what happened."""
     activity = _activity_or_404(activity_id)

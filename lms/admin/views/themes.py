@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from lms.activities import themes as theme_service
 from lms.activities.themes import ThemeError
 from lms.admin.forms import ThemeForm
-from lms.admin.routes import bp
 from lms.extensions import db
 from lms.models import Theme, activity_themes
 from lms.web_errors import flash_refusal
@@ -36,7 +35,6 @@ def _show(form: ThemeForm, error: ThemeError) -> None:
         flash_refusal(error)
 
 
-@bp.route("/themes", methods=["GET", "POST"])
 def themes() -> Any:
     form = ThemeForm()
     status = 200
@@ -61,7 +59,6 @@ def themes() -> Any:
     return render_template("admin/themes.html", rows=theme_service.list_themes(), form=form), status
 
 
-@bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
 def theme(theme_id: int) -> Any:
     subject = _theme_or_404(theme_id)
     form = ThemeForm()

@@ -16,7 +16,6 @@ from lms.accounts import queries as users
 from lms.accounts import service as accounts
 from lms.accounts.service import AccountError, NewUser
 from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
-from lms.admin.routes import bp
 from lms.extensions import db
 from lms.models import MAX_ID, ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
 from lms.web_errors import flash_refusal
@@ -44,7 +43,6 @@ def _show(form: Any, error: AccountError) -> None:
         flash_refusal(error)
 
 
-@bp.get("/users")
 def users_list() -> Any:
     filters = users.UserFilters.from_args(request.args)
     return render_template(
@@ -56,7 +54,6 @@ def users_list() -> Any:
     )
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
 def user_new() -> Any:
     form = NewUserForm()
     if request.method == "GET":
@@ -94,7 +91,6 @@ def user_new() -> Any:
     return render_template("admin/user_new.html", form=form), status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user(user_id: int) -> Any:
     person = _user_or_404(user_id)
     form = UserForm()
@@ -185,11 +181,9 @@ def _set_active(user_id: int, active: bool) -> Any:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int) -> Any:
     return _set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/reactivate")
 def user_reactivate(user_id: int) -> Any:
     return _set_active(user_id, True)

@@ -35,7 +35,6 @@ from lms.accounts import import_jobs
 from lms.accounts.import_plan import Action, plan_import
 from lms.accounts.upload import UploadError, read_upload
 from lms.admin.forms import ImportForm
-from lms.admin.routes import bp
 from lms.extensions import db
 from lms.models import ImportJob, ImportJobStatus
 
@@ -71,7 +70,6 @@ def _apply(job_id: int, total: int) -> None:
         _start_worker(job_id)
 
 
-@bp.route("/users/import", methods=["GET", "POST"])
 def users_import() -> Any:
     """Upload: the file is kept under a random token and its preview shown."""
     form = ImportForm()
@@ -98,7 +96,6 @@ def users_import() -> Any:
     return render_template("admin/users_import.html", form=form), status
 
 
-@bp.get("/users/import/<token>")
 def users_import_job(token: str) -> Any:
     """The preview (before confirmation), the progress, or the result."""
     job = _job_or_404(token)
@@ -127,7 +124,6 @@ def users_import_job(token: str) -> Any:
     )
 
 
-@bp.post("/users/import/<token>/confirm")
 def users_import_confirm(token: str) -> Any:
     """Apply a previewed file, with the trainer-role removals that were ticked."""
     job = _job_or_404(token)
@@ -164,7 +160,6 @@ def _start_worker(job_id: int) -> threading.Thread:
     return thread
 
 
-@bp.get("/users/import/<token>/status.json")
 def users_import_status(token: str) -> Any:
     job = _job_or_404(token)
     response = jsonify(
@@ -179,7 +174,6 @@ def users_import_status(token: str) -> Any:
     return response  # private, no-store like every coordinators' page
 
 
-@bp.get("/users/import/<token>/report.csv")
 def users_import_report(token: str) -> Any:
     job = _job_or_404(token)
     if not job.finished:

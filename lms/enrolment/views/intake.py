@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,8 +26,6 @@ from lms.intake import queries
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus
 from lms.web_errors import flash_refusal
-
-bp = Blueprint("intake_answers", __name__)
 
 MAX_ID = 2**31 - 1
 
@@ -46,7 +44,6 @@ def _back_to(activity_id: int) -> Any:
     return redirect(url_for("enrolment.activity", activity_id=activity_id) + "#inschrijven")
 
 
-@bp.route("/activities/<int:activity_id>/intake", methods=["GET", "POST"])
 @login_required
 def form(activity_id: int) -> Any:
     """The questions of the activity, then the enrolment or request itself."""

@@ -20,7 +20,7 @@ from lms.admin.forms import (
     EnrolUserForm,
     RejectForm,
 )
-from lms.admin.routes import activity_or_404, back_to, bp
+from lms.admin.views import activity_or_404, back_to
 from lms.enrolment import service
 from lms.enrolment.lists import enrolment_lists, load_enrolment, pending_everywhere
 from lms.enrolment.messages import outcome_message
@@ -43,7 +43,6 @@ def _list_url(enrolment: Enrolment) -> str:
     return url_for("admin.enrolments", activity_id=enrolment.activity_id)
 
 
-@bp.get("/activities/<int:activity_id>/enrolments")
 def enrolments(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     now = utcnow()
@@ -58,7 +57,6 @@ def enrolments(activity_id: int) -> Any:
     )
 
 
-@bp.get("/requests")
 def requests() -> Any:
     return render_template(
         "admin/requests.html",
@@ -86,7 +84,6 @@ def _act(enrolment_id: int, do: Any, done: str) -> Any:
     return redirect(back_to(default))
 
 
-@bp.post("/enrolments/<int:enrolment_id>/approve")
 def approve(enrolment_id: int) -> Any:
     return _act(
         enrolment_id,
@@ -95,7 +92,6 @@ def approve(enrolment_id: int) -> Any:
     )
 
 
-@bp.post("/enrolments/<int:enrolment_id>/promote")
 def promote(enrolment_id: int) -> Any:
     return _act(
         enrolment_id,
@@ -104,7 +100,6 @@ def promote(enrolment_id: int) -> Any:
     )
 
 
-@bp.route("/enrolments/<int:enrolment_id>/move-up", methods=["GET", "POST"])
 def move_up(enrolment_id: int) -> Any:
     """Choose who moves up from the waiting list (not only the first in line), with a
     reason kept in the enrolment's history and the audit log."""
@@ -148,7 +143,6 @@ def move_up(enrolment_id: int) -> Any:
     )
 
 
-@bp.route("/enrolments/<int:enrolment_id>/reject", methods=["GET", "POST"])
 def reject(enrolment_id: int) -> Any:
     enrolment = _enrolment_or_404(enrolment_id)
     form = RejectForm()
@@ -180,7 +174,6 @@ def reject(enrolment_id: int) -> Any:
     return render_template("admin/enrolment_reject.html", enrolment=enrolment, form=form), status
 
 
-@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 def cancel(enrolment_id: int) -> Any:
     enrolment = _enrolment_or_404(enrolment_id)
     form = CancelEnrolmentForm()
@@ -216,7 +209,6 @@ def cancel(enrolment_id: int) -> Any:
     )
 
 
-@bp.get("/enrolments/<int:enrolment_id>")
 def enrolment(enrolment_id: int) -> Any:
     item = _enrolment_or_404(enrolment_id)
     position = None
@@ -233,7 +225,6 @@ def enrolment(enrolment_id: int) -> Any:
     )
 
 
-@bp.route("/activities/<int:activity_id>/enrol", methods=["GET", "POST"])
 def enrol(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = EnrolUserForm()
@@ -281,7 +272,6 @@ def _is_over(activity: Any) -> bool:
     return end is not None and end <= utcnow()
 
 
-@bp.route("/activities/<int:activity_id>/mail", methods=["GET", "POST"])
 def mail_participants(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = BulkMailForm()

@@ -27,7 +27,7 @@ from lms.admin.forms import (
     NewActivityForm,
     TrainersForm,
 )
-from lms.admin.routes import activity_or_404, bp
+from lms.admin.views import activity_or_404
 from lms.catalog.queries import all_themes
 from lms.enrolment.queries import seat_summaries, seat_summary
 from lms.extensions import db
@@ -60,7 +60,6 @@ def _themes(ids: list[int]) -> list[Theme]:
 # --- The list ---------------------------------------------------------------------------------
 
 
-@bp.get("/activities")
 def activities_list() -> Any:
     filters = offer.OfferFilters.from_args(request.args)
     page = offer.list_activities(filters, now=utcnow())
@@ -77,7 +76,6 @@ def activities_list() -> Any:
 # --- Creating and editing ---------------------------------------------------------------------
 
 
-@bp.route("/activities/new", methods=["GET", "POST"])
 def activity_new() -> Any:
     programmes = offer.programmes()
     form = NewActivityForm().setup(all_themes(), organisations())
@@ -145,7 +143,6 @@ def activity_new() -> Any:
     )
 
 
-@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def activity_edit(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = ActivityForm() if request.method == "POST" else ActivityForm.for_activity(activity)
@@ -192,7 +189,6 @@ def activity_edit(activity_id: int) -> Any:
 # --- One activity -----------------------------------------------------------------------------
 
 
-@bp.get("/activities/<int:activity_id>")
 def activity(activity_id: int) -> Any:
     item = activity_or_404(activity_id)
     now = utcnow()
@@ -228,7 +224,6 @@ def _change_status(activity_id: int, status: ActivityStatus, done: str) -> Any:
     return redirect(url_for("admin.activity", activity_id=activity_id))
 
 
-@bp.post("/activities/<int:activity_id>/publish")
 def activity_publish(activity_id: int) -> Any:
     return _change_status(
         activity_id,
@@ -237,14 +232,12 @@ def activity_publish(activity_id: int) -> Any:
     )
 
 
-@bp.post("/activities/<int:activity_id>/unpublish")
 def activity_unpublish(activity_id: int) -> Any:
     return _change_status(
         activity_id, ActivityStatus.DRAFT, "De activiteit is weer een ontwerp (niet zichtbaar)."
     )
 
 
-@bp.post("/activities/<int:activity_id>/archive")
 def activity_archive(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     page = confirmation.ask(
@@ -262,7 +255,6 @@ def activity_archive(activity_id: int) -> Any:
     return _change_status(activity_id, ActivityStatus.ARCHIVED, "De activiteit is gearchiveerd.")
 
 
-@bp.route("/activities/<int:activity_id>/cancel", methods=["GET", "POST"])
 def activity_cancel(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = CancelActivityForm()
@@ -320,7 +312,6 @@ def activity_cancel(activity_id: int) -> Any:
     )
 
 
-@bp.route("/activities/<int:activity_id>/trainers", methods=["GET", "POST"])
 def activity_trainers(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     choices = {u.id: u for u in offer.trainers()}
@@ -353,7 +344,6 @@ def activity_trainers(activity_id: int) -> Any:
     )
 
 
-@bp.route("/activities/<int:activity_id>/copy", methods=["GET", "POST"])
 def activity_copy(activity_id: int) -> Any:
     source = activity_or_404(activity_id)
     first = source_first_start(source)

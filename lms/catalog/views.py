@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     make_response,
@@ -51,10 +50,7 @@ from lms.display_dates import display_month
 from lms.models import ACTIVE_STATUSES, KIND_LABELS, utcnow
 from lms.vocabulary import enrolment_label
 
-bp = Blueprint("catalog", __name__)
 
-
-@bp.record_once
 def _install_page_cache(state: Any) -> None:
     """Visitors' pages are answered in front of Flask (lms.catalog.page_cache)."""
     app = state.app
@@ -64,7 +60,6 @@ def _install_page_cache(state: Any) -> None:
     app.wsgi_app = CataloguePageCache(app.wsgi_app, app, pages, contents, frames)
 
 
-@bp.get("/activities")
 def index() -> Any:
     """The catalogue: published activities as cards, filtered by query parameters.
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.admin.forms import ConfirmForm
-from lms.admin.routes import back_to, bp
+from lms.admin.views import back_to
 from lms.audit import queries as audit_log
 from lms.extensions import db
 from lms.mail import queue as mail_queue
@@ -25,7 +25,6 @@ def _mail_or_404(mail_id: int) -> OutboxMail:
     return mail
 
 
-@bp.get("/mail")
 def mail() -> Any:
     filters = mail_queue.MailFilters.from_args(request.args)
     counts = mail_queue.status_counts()
@@ -43,7 +42,6 @@ def mail() -> Any:
     )
 
 
-@bp.get("/mail/<int:mail_id>")
 def mail_detail(mail_id: int) -> Any:
     item = _mail_or_404(mail_id)
     try:
@@ -79,7 +77,6 @@ def _mail_action(mail_id: int, action: Any, done: str) -> Any:
     return redirect(back_to(url_for("admin.mail")))
 
 
-@bp.post("/mail/<int:mail_id>/retry")
 def mail_retry(mail_id: int) -> Any:
     return _mail_action(
         mail_id,
@@ -88,14 +85,12 @@ def mail_retry(mail_id: int) -> Any:
     )
 
 
-@bp.post("/mail/<int:mail_id>/abort")
 def mail_abort(mail_id: int) -> Any:
     return _mail_action(
         mail_id, mail_queue.abort, "De mail aan {to} is afgebroken en wordt niet verstuurd."
     )
 
 
-@bp.get("/audit")
 def audit() -> Any:
     filters = audit_log.AuditFilters.from_args(request.args)
     return render_template(
