@@ -12,6 +12,7 @@ BENCHMARKS: tuple[str, ...] = (
     "bench.enrolment_lock",
     "bench.feeds",
     "bench.certificates",
+    "bench.outage",
 )
 
 
