@@ -19,8 +19,9 @@ figure that does not depend on what else runs), then the ratios real ÷ bare bes
 goals (visitor ≥ 0.8× on SQLite and ≥ 0.5× on PostgreSQL, signed in ≥ 0.5× on SQLite).
 
 PostgreSQL: a database ``lms_bench_catalogue`` is created (and dropped afterwards) on the
-server of ``BENCH_POSTGRES_URL`` or else ``TEST_DATABASE_URL`` or ``DATABASE_URL``;
-without one the PostgreSQL lines are skipped with that reason.
+server of ``BENCH_POSTGRES_URL`` or else ``TEST_DATABASE_URL`` or ``DATABASE_URL``, or else
+the local server as user ``postgres`` (as bench/rush.py uses); when none answers the
+PostgreSQL lines are skipped with that reason.
 
 Before the load, the SQLite pages are also requested in-process (Flask's test client) and
 their CPU time per request is printed: steadier than requests/s on a shared machine.
@@ -372,10 +373,8 @@ def postgres_database() -> tuple[str | None, str]:
             for name in ("BENCH_POSTGRES_URL", "TEST_DATABASE_URL", "DATABASE_URL")
             if os.environ.get(name, "").startswith("postgres")
         ),
-        None,
+        LOCAL_POSTGRES,
     )
-    if source is None:
-        return None, "no PostgreSQL (set BENCH_POSTGRES_URL or TEST_DATABASE_URL)"
     base = normalise_database_url(source).rsplit("/", 1)[0]
     try:
         engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
@@ -399,6 +398,8 @@ def drop_postgres_database(url: str) -> None:
 
 
 PG_NAME = "lms_bench_catalogue"
+#: The local server the benchmarks use when no URL is given (trust authentication).
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def run_database(dialect: str, url: str) -> dict[str, list[tuple[Figures, Figures]]]:
