@@ -47,7 +47,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     LMS_BASE_URL = os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     #: Seconds a request waits for an activity lock before it answers "try again" (503;
-    #: PostgreSQL's lock_timeout, see lms.locking).
+    #: PostgreSQL's lock_timeout, see lms.common.locking).
     LOCK_TIMEOUT_SECONDS = float(os.environ.get("LOCK_TIMEOUT_SECONDS", "5"))
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -88,7 +88,7 @@ class Config:
     LMS_CONTACT_PHONE = os.environ.get("LMS_CONTACT_PHONE", "")
     LMS_CONTACT_EMAIL = os.environ.get("LMS_CONTACT_EMAIL", "")
     #: Reverse proxies in front of the app whose X-Forwarded-* headers are believed
-    #: (default: one in production, none elsewhere; see lms.security_headers).
+    #: (default: one in production, none elsewhere; see lms.web.security_headers).
     TRUSTED_PROXIES = (
         int(os.environ["LMS_TRUSTED_PROXIES"]) if os.environ.get("LMS_TRUSTED_PROXIES") else None
     )
@@ -116,7 +116,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Password reset links expire after this many seconds.
     PASSWORD_RESET_MAX_AGE = 2 * 60 * 60
-    #: Security headers (CSP, HSTS) are applied by lms.security_headers.
+    #: Security headers (CSP, HSTS) are applied by lms.web.security_headers.
     FORCE_HTTPS = False
     DEBUG = False
     TESTING = False

@@ -57,6 +57,7 @@ FILTERED = "/activities?thema=wonen&vrij=1&q=wonen"  # the "filtered" line
 def build_database(url: str) -> dict[str, int]:
     """Create the schema and the offer in the database at ``url``; return the counts."""
     from lms import create_app
+    from lms.common.slugs import slugify
     from lms.demo import THEMES
     from lms.extensions import db
     from lms.models import (
@@ -73,7 +74,6 @@ def build_database(url: str) -> dict[str, int]:
         utcnow,
     )
     from lms.policy.defaults import ensure_default_policy
-    from lms.slugs import slugify
 
     app = create_app(
         "production",

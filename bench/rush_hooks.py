@@ -5,7 +5,7 @@ application carries no timing code. After a worker has loaded the app it listens
 engine's and the session's events and writes, per enrolment, how long the activity's lock
 was held, in milliseconds, as one line to ``$LMS_BENCH_LOCK_DIR/<pid>.txt``:
 
-* the service (:mod:`lms.enrolment.service`, through :mod:`lms.locking`): from the moment
+* the service (:mod:`lms.enrolment.service`, through :mod:`lms.common.locking`): from the moment
   the statement that locks (``… FOR NO KEY UPDATE``) has returned to the moment the commit
   has returned — the work done, in Python and in round trips, while the others wait;
 * the PostgreSQL fast path (:mod:`lms.enrolment.fast`), which sends the lock, the decision

@@ -69,10 +69,10 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     limiter.init_app(app)
 
     from lms.i18n import init_i18n
-    from lms.input_guard import init_input_guard
-    from lms.response_policies import init_response_policies
-    from lms.security_headers import init_security_headers
     from lms.web import init_web
+    from lms.web.input_guard import init_input_guard
+    from lms.web.response_policies import init_response_policies
+    from lms.web.security_headers import init_security_headers
 
     init_i18n(app, babel)
     init_web(app, login_manager)
@@ -95,7 +95,7 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
 
 def _check_configuration(app: Flask) -> None:
     if app.config.get("NAME") == "production":
-        from lms.secret_key_check import HOW_TO_MAKE_ONE, weak_key_reason
+        from lms.common.secret_key_check import HOW_TO_MAKE_ONE, weak_key_reason
 
         reason = weak_key_reason(
             app.config.get("SECRET_KEY"),

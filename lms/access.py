@@ -1,5 +1,5 @@
 """Who may see what: checks on a user given as an argument (the web floor passes the
-logged-in user; the view decorators are in :mod:`lms.web_access`).
+logged-in user; the view decorators are in :mod:`lms.web.access`).
 
 Object-level checks (is this trainer one of this activity's trainers?) live next to the
 feature, but always end in :func:`forbid_unless`, so a refusal looks the same everywhere.

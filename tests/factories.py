@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import select
 
 from lms.accounts.passwords import hash_password
+from lms.common.slugs import slugify
+from lms.common.timeutil import BRUSSELS, brussels
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.models import (
@@ -39,8 +41,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.slugs import slugify
-from lms.timeutil import BRUSSELS, brussels
 
 TEST_PASSWORD = "Een-lang-testwachtwoord-42"
 

@@ -28,7 +28,7 @@ from lms.accounts.service import (
 )
 from lms.accounts.trainer_load import activities_run
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
 from lms.extensions import db
 from lms.mail.addresses import deliverable_reason
 from lms.models import ROLE_LABELS, Organisation, Role, User

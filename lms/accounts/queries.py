@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import joinedload
 
+from lms.common.pagination import Page, page_number, paginate
+from lms.common.text_search import contains_folded, search_words
 from lms.extensions import db
 from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, User, UserRole
-from lms.pagination import Page, page_number, paginate
-from lms.text_search import contains_folded, search_words
 
 ACTIVE_CHOICES = ("active", "inactive", "all")
 

@@ -17,7 +17,8 @@ from lms.accounts.passwords import (
 )
 from lms.accounts.tokens import revoke_all_api_tokens
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.mail.facts import snapshot
 from lms.mail.outbox import queue_mail
@@ -25,7 +26,6 @@ from lms.models import MAX_ID, ROLE_LABELS, Organisation, Role, User, UserRole, 
 from lms.models.user import normalise_email
 from lms.organisations import membership
 from lms.organisations.employer import tell_contact
-from lms.urls import absolute_url
 
 RESET_SALT = "lms.password-reset"
 VERIFY_SALT = "lms.email-verify"

@@ -11,7 +11,7 @@ import io
 
 from flask_babel import gettext as _
 
-from lms.errors import RuleError
+from lms.common.errors import RuleError
 
 MAX_BYTES = 2 * 1024 * 1024
 

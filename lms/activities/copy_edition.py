@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from lms.activities import service as activities
 from lms.activities.service import ActivityError
 from lms.audit import record
+from lms.common.timeutil import format_date, local_to_utc, to_local
 from lms.extensions import db
 from lms.intake import service as intake
 from lms.interest import service as interest
@@ -31,7 +32,6 @@ from lms.models import (
     utcnow,
 )
 from lms.schedule.service import SessionData
-from lms.timeutil import format_date, local_to_utc, to_local
 
 
 def _copied_sessions(activity: Activity, *, everything: bool) -> list[ActivitySession]:

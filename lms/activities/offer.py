@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.common.pagination import Page, paginate
+from lms.common.text_search import contains_folded, search_words
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
 from lms.models import (
@@ -26,8 +28,6 @@ from lms.models import (
     activity_trainers,
 )
 from lms.models.activity_dates import activity_dates
-from lms.pagination import Page, paginate
-from lms.text_search import contains_folded, search_words
 
 PERIODS = ("upcoming", "past", "all")
 
@@ -49,7 +49,7 @@ class OfferFilters:
             except ValueError:
                 return None
 
-        from lms.pagination import page_number
+        from lms.common.pagination import page_number
 
         period = args.get("period", "upcoming")
         return cls(

@@ -19,9 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.audit import record
+from lms.common.errors import RuleError
+from lms.common.slugs import slugify
+from lms.common.timeutil import format_datetime
 from lms.enrolment import queries as enrolment_queries
 from lms.enrolment import service as enrolment_service
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.interest import service as interest
 from lms.models import (
@@ -40,8 +42,6 @@ from lms.models import (
     utcnow,
 )
 from lms.schedule.service import ScheduleError, SessionData, add_session
-from lms.slugs import slugify
-from lms.timeutil import format_datetime
 
 MAX_CAPACITY = 100_000
 MAX_PRICE = Decimal("99999.99")

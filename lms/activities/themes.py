@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.slugs import slugify
 from lms.extensions import db
 from lms.models import MAX_ID, Activity, Theme, User, activity_themes, utcnow
-from lms.slugs import slugify
 
 MAX_NAME = 120
 

@@ -33,11 +33,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from lms import display
+from lms.common import display
+from lms.common.timeutil import local_to_utc, to_local
 from lms.i18n import lazy_capitalized
 from lms.models import KIND_LABELS, MAX_ID, ROLE_LABELS, Activity, ActivityKind, Role, SeatRelease
 from lms.schedule.service import SessionData
-from lms.timeutil import local_to_utc, to_local
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M", "%d/%m/%Y %H:%M"]
 

@@ -15,7 +15,7 @@ from flask import abort, g, jsonify, make_response, request
 from flask_babel import gettext as _
 
 from lms.accounts.tokens import find_api_token, user_for_api_token
-from lms.errors import RuleError
+from lms.common.errors import RuleError
 from lms.extensions import db
 from lms.models import ApiToken, Role, User
 
@@ -33,7 +33,7 @@ def api_error(status: int, message: str, **extra: Any) -> NoReturn:
 def refuse(error: RuleError, status: int | None = None, **extra: Any) -> NoReturn:
     """Stop with a rule's refusal: ``{"error": message, **extra}`` and the error's status
     (or ``status``), with ``Retry-After`` when trying again later helps (a lock timeout).
-    Every API module answers a :class:`~lms.errors.RuleError` through this."""
+    Every API module answers a :class:`~lms.common.errors.RuleError` through this."""
     db.session.rollback()
     response = make_response(jsonify(error=error.message, **extra), status or error.status)
     retry_after = getattr(error, "retry_after", None)

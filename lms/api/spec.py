@@ -41,8 +41,8 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-#: Answers any operation may give before its own code runs (lms.input_guard, the request
-#: size limit, lms.response_policies), added where an operation does not describe them.
+#: Answers any operation may give before its own code runs (lms.web.input_guard, the request
+#: size limit, lms.web.response_policies), added where an operation does not describe them.
 EDGE_RESPONSES = {
     "400": "Ongeldige invoer: tekens die niet verwerkt kunnen worden, een te groot getal of "
     "te diep geneste JSON",

@@ -107,7 +107,7 @@ def code_matches(session_id: int, code: str | None, now: datetime) -> bool:
 
 def scan_url(session_id: int, code: str) -> str:
     """The absolute URL the QR code holds: ``/checkin/<id>?code=…`` (see LMS_BASE_URL)."""
-    from lms.urls import absolute_url
+    from lms.common.urls import absolute_url
 
     return absolute_url("attendance.checkin_scan", session_id=session_id, code=code)
 

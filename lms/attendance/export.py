@@ -13,8 +13,8 @@ from decimal import Decimal
 from io import StringIO
 
 from lms.attendance.queries import ActivityMatrix, status_text
-from lms.display import export_number
-from lms.timeutil import format_time, to_local
+from lms.common.display import export_number
+from lms.common.timeutil import format_time, to_local
 
 BOM = "\ufeff"
 DELIMITER = ";"

@@ -21,8 +21,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.attendance.queries import SessionCard
 from lms.attendance.service import Mark
+from lms.common.timeutil import to_local
 from lms.models import ATTENDANCE_LABELS, AttendanceStatus
-from lms.timeutil import to_local
 
 #: The order of the grid's buttons, as in Moodle's P/L/E/A: the common case first, the
 #: exceptions after it.

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.attendance.queries import trained_activity_ids
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.extensions import db
 from lms.models import Activity, ActivitySession, ActivityStatus, Role, SessionStatus, User
-from lms.timeutil import local_day_bounds, to_local
 
 
 def todays_session(user: User, now: datetime) -> ActivitySession | None:

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.display import duration, pct_number
+from lms.common.display import duration, pct_number
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -30,7 +31,6 @@ from lms.models import (
     User,
     activity_trainers,
 )
-from lms.timeutil import local_day_bounds, to_local
 
 #: Mijn sessies shows sessions this far back and ahead.
 RECENT_DAYS = 42
@@ -53,7 +53,8 @@ def attended_minutes(session: ActivitySession, attendance: Attendance | None) ->
     return 0
 
 
-#: ``3 u``, ``2 u 30 min``, ``45 min``: the one way hours read (:func:`lms.display.duration`).
+#: ``3 u``, ``2 u 30 min``, ``45 min``: the one way hours read
+#: (:func:`lms.common.display.duration`).
 format_hours = duration
 
 
@@ -425,7 +426,7 @@ class OwnAttendance:
     @property
     def percentage(self) -> float:
         """Share of the planned minutes attended, by the one rounding rule of
-        :func:`lms.display.pct_number` (half-up, one decimal: 2/3 is 66.7)."""
+        :func:`lms.common.display.pct_number` (half-up, one decimal: 2/3 is 66.7)."""
         return pct_number(self.attended_minutes, self.planned_minutes)
 
 

@@ -32,8 +32,9 @@ from sqlalchemy import select
 from lms.attendance import checkin, queries
 from lms.attendance.queries import is_confirmed_participant
 from lms.audit import record
+from lms.common.errors import RuleError
+from lms.common.timeutil import format_date, format_period, format_time
 from lms.enrolment.queries import confirmed_participants
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     ActivitySession,
@@ -45,7 +46,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import format_date, format_period, format_time
 
 SOURCES = ("trainer", "checkin", "api", "participant")
 #: The longest remark or reason kept.

@@ -2,7 +2,7 @@
 
 One row per confirmed participant (number, name, organisation, a box to sign), the
 activity, date, time and place on top, page numbers at the bottom. DejaVu Sans is
-embedded (:mod:`lms.pdf_fonts`), so every name prints as written.
+embedded (:mod:`lms.common.pdf_fonts`), so every name prints as written.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from reportlab.platypus import (
 )
 
 from lms.attendance.queries import SessionCard
+from lms.common.pdf_fonts import register_fonts
+from lms.common.timeutil import format_date, format_datetime, format_time
 from lms.models import utcnow
-from lms.pdf_fonts import register_fonts
-from lms.timeutil import format_date, format_datetime, format_time
 
 MARGIN = 15 * mm
 PETROL = colors.HexColor("#0b5c73")

@@ -26,6 +26,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.queries import trained_activity_ids
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -39,7 +40,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import local_day_bounds, to_local
 
 #: Sessions and activities that ended longer ago than this are left out of the lists.
 LOOKBACK = timedelta(days=180)
@@ -273,9 +273,9 @@ def queue_trainer_reminders(now: datetime | None = None) -> list[tuple[Unrecorde
     for sessions of long ago. Returns each session concerned with the number of mails newly
     queued. The caller commits.
     """
+    from lms.common.timeutil import format_period
+    from lms.common.urls import absolute_url
     from lms.mail.outbox import queue_mail
-    from lms.timeutil import format_period
-    from lms.urls import absolute_url
 
     now = now or utcnow()
     today_start, _end = local_day_bounds(to_local(now).date())

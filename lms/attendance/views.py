@@ -33,13 +33,13 @@ from lms.attendance.export import attendance_csv
 from lms.attendance.forms import SHORT_LABELS, CheckinCodeForm, GroupMailForm, attendance_form
 from lms.attendance.service import AttendanceError
 from lms.attendance.sheet import attendance_sheet_pdf
+from lms.common.slugs import slugify
+from lms.common.timeutil import format_time, to_local
+from lms.common.urls import absolute_url
 from lms.extensions import db, limiter, login_manager
 from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
-from lms.slugs import slugify
-from lms.timeutil import format_time, to_local
-from lms.urls import absolute_url
-from lms.web_access import role_required
-from lms.web_errors import flash_refusal
+from lms.web.access import role_required
+from lms.web.errors import flash_refusal
 
 #: After a valid code, a participant who must log in first has this long to finish.
 CHECKIN_GRANT_SECONDS = 15 * 60

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from lms.common.pagination import Page, page_number, paginate
+from lms.common.text_search import contains_folded, search_words
+from lms.common.timeutil import local_day_bounds
 from lms.extensions import db
 from lms.models import MAX_ID, Activity, AuditEntry, User
-from lms.pagination import Page, page_number, paginate
-from lms.text_search import contains_folded, search_words
-from lms.timeutil import local_day_bounds
 
 #: Groups of actions for the filter (a prefix and its Dutch name).
 ACTION_GROUPS = (

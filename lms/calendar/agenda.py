@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from lms.display_dates import display_date, display_month, display_weekday
-from lms.timeutil import BRUSSELS, to_local
+from lms.common.display_dates import display_date, display_month, display_weekday
+from lms.common.timeutil import BRUSSELS, to_local
 
 
 @dataclass

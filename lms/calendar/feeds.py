@@ -19,7 +19,7 @@ from flask import current_app
 
 from lms.calendar import ics, queries
 from lms.calendar.tokens import secret_matches, split_token
-from lms.slugs import slugify
+from lms.common.slugs import slugify
 
 #: Part of every ETag: bump it when the bytes a feed is built into change shape, so
 #: cached builds from an older release are not served again.

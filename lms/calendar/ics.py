@@ -20,7 +20,7 @@ from typing import Any
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
-from lms.timeutil import BRUSSELS
+from lms.common.timeutil import BRUSSELS
 
 TZID = "Europe/Brussels"
 PRODID = "-//SAM vzw//SAM Leerplatform//NL"
@@ -242,7 +242,7 @@ def _address(name: str, email: str) -> vCalAddress:
 
 def activity_url(activity_id: int) -> str:
     """The absolute link to an activity's page (catalogue), for DESCRIPTION and URL."""
-    from lms.urls import absolute_url
+    from lms.common.urls import absolute_url
 
     return absolute_url("enrolment.activity", activity_id=activity_id)
 
@@ -434,7 +434,7 @@ def invitation(session: Any, attendee: Any, method: str = "REQUEST") -> str | No
 
 def download_filename(title: str, when: date | datetime) -> str:
     """``wonen-op-maat-2027-03-28.ics`` (ASCII, for Content-Disposition)."""
-    from lms.slugs import slugify
+    from lms.common.slugs import slugify
 
     day = when.astimezone(BRUSSELS).date() if isinstance(when, datetime) else when
     return f"{slugify(title)[:60] or 'sessie'}-{day.isoformat()}.ics"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.models import User
-from lms.urls import absolute_url
 
 SELECTOR_LENGTH = 16  # hex characters: 64 bits, only for the index lookup
 SECRET_LENGTH = 48  # hex characters: 192 bits, compared with hmac.compare_digest

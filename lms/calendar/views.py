@@ -26,13 +26,13 @@ from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import SubmitField
 
-from lms import confirmation
 from lms.access import can_manage_activity, is_trainer_of
 from lms.calendar import feeds, ics, queries, service
 from lms.calendar.agenda import build_month, is_cancelled, month_bounds, weekday_headers
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import Activity, ActivityStatus, Role, utcnow
-from lms.timeutil import to_local
+from lms.web import confirmation
 
 PUBLIC_MAX_AGE = 300  # seconds: public feeds may be cached briefly by anyone
 CALENDAR_MIMETYPE = "text/calendar"

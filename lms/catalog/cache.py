@@ -42,11 +42,11 @@ from flask import Flask, current_app
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
 
+from lms.common.timeutil import BRUSSELS, local_to_utc
 from lms.extensions import db
 from lms.models import Activity, ActivitySession
 from lms.models.base import UTCDateTime
 from lms.models.catalogue_version import WATCHED_COLUMNS, WATCHED_TABLES
-from lms.timeutil import BRUSSELS, local_to_utc
 
 log = logging.getLogger(__name__)
 

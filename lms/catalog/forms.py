@@ -22,7 +22,7 @@ from wtforms.validators import Length
 from wtforms.widgets import Select, html_params
 
 from lms.catalog.queries import CATALOGUE_KINDS, CatalogueFilters
-from lms.display_dates import display_month
+from lms.common.display_dates import display_month
 from lms.models import ActivityKind, Theme
 
 MAX_QUERY_LENGTH = 100

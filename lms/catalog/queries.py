@@ -36,7 +36,7 @@ maatwerk"): that choice finds no cards, and the page says how to ask SAM for one
 modules, the places of the sessions and the names of the themes (:func:`_matches_text`).
 
 **Text search** ignores case and accents: "beinvloeden" finds "beïnvloeden", "ZOE" finds
-"Zoë", on SQLite and PostgreSQL alike (:mod:`lms.text_search`).
+"Zoë", on SQLite and PostgreSQL alike (:mod:`lms.common.text_search`).
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, lazyload
 
+from lms.common.pagination import Page
+from lms.common.text_search import folded_contains, like_pattern, search_words, word_regex
+from lms.common.timeutil import BRUSSELS, local_to_utc, to_local
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
 from lms.models import (
@@ -78,9 +81,6 @@ from lms.models import (
     activity_themes,
 )
 from lms.models.base import UTCDateTime
-from lms.pagination import Page
-from lms.text_search import folded_contains, like_pattern, search_words, word_regex
-from lms.timeutil import BRUSSELS, local_to_utc, to_local
 
 PAGE_SIZE = 12
 

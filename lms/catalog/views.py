@@ -46,9 +46,9 @@ from lms.catalog.queries import (
     my_statuses,
     search_catalogue,
 )
-from lms.display_dates import display_month
+from lms.common.display_dates import display_month
+from lms.common.vocabulary import enrolment_label
 from lms.models import ACTIVE_STATUSES, KIND_LABELS, utcnow
-from lms.vocabulary import enrolment_label
 
 
 def _install_page_cache(state: Any) -> None:

@@ -4,9 +4,9 @@ ReportLab was chosen by measurement (issue 6: about 13 ms a page, against 75 ms 
 and 45–225 ms for WeasyPrint). The page is rendered in ReportLab's *invariant* mode (fixed
 creation date and document id), so the same snapshot always gives the same bytes.
 
-Names and titles in any script are drawn by :mod:`lms.pdf_text`: a font per run of text
+Names and titles in any script are drawn by :mod:`lms.common.pdf_text`: a font per run of text
 (DejaVu Serif bold and italic for the name and the connecting phrases, DejaVu Sans for
-Arabic, Hebrew and the rest, a CJK font from :mod:`lms.pdf_fonts` for Chinese, Japanese
+Arabic, Hebrew and the rest, a CJK font from :mod:`lms.common.pdf_fonts` for Chinese, Japanese
 and Korean), Arabic joined and right-to-left text in visual order. Every font is embedded as
 a subset, so the text stays extractable for screen readers and search. A long name first
 shrinks (32 pt down to 16 pt) and then wraps; a long title does the same within two lines
@@ -34,9 +34,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms import display, pdf_text
-from lms.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
-from lms.timeutil import format_date
+from lms.common import display, pdf_text
+from lms.common.pdf_fonts import FONT_DIR, fallback_fonts, register_fonts
+from lms.common.timeutil import format_date
 
 PETROL = HexColor("#0b5c73")
 PETROL_DARK = HexColor("#073f4f")
@@ -89,7 +89,7 @@ def _period(start: str | None, end: str | None) -> str:
 
 
 def _hours(value: Any) -> str:
-    """A snapshot's hours in Dutch: ``21 u 10 min`` (:func:`lms.display.hours`)."""
+    """A snapshot's hours in Dutch: ``21 u 10 min`` (:func:`lms.common.display.hours`)."""
     return display.hours(value, "nl")
 
 

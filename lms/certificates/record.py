@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal
 
 from lms.certificates.service import certificates_of, hours_of
+from lms.common.timeutil import to_local
 from lms.models import ActivityStatus, Certificate, User, utcnow
 from lms.policy.evaluation import State
 from lms.policy.progress import Progress, confirmed_activity_ids, user_progress
 from lms.policy.service import all_policies, policy_on, today_local
-from lms.timeutil import to_local
 
 
 @dataclass
@@ -44,10 +44,10 @@ class TowardsTarget:
     @property
     def percent(self) -> float:
         """Percentage of the target reached (not capped: 120 % is worth showing), by the one
-        rounding rule (:func:`lms.display.rounded_pct`: half-up, one decimal)."""
+        rounding rule (:func:`lms.common.display.rounded_pct`: half-up, one decimal)."""
         from decimal import Decimal
 
-        from lms.display import rounded_pct
+        from lms.common.display import rounded_pct
 
         if self.target <= 0:
             return 100.0

@@ -34,11 +34,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from lms import audit, locking
+from lms import audit
 from lms.certificates.codes import new_code, normalise
-from lms.display import hours as hours_text
-from lms.display import rounded_pct
-from lms.errors import RuleError
+from lms.common import locking
+from lms.common.display import hours as hours_text
+from lms.common.display import rounded_pct
+from lms.common.errors import RuleError
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import (
     KIND_LABELS,
@@ -50,7 +52,6 @@ from lms.models import (
 )
 from lms.policy.evaluation import State
 from lms.policy.progress import Progress, activity_progress
-from lms.timeutil import to_local
 
 ISSUER = "SAM, steunpunt voor sociaal werk en samenlevingsopbouw"
 #: 2: the snapshot states the rule that decided (``rule``) and the holder's percentage.
@@ -159,7 +160,7 @@ def _json_number(value: Decimal) -> int | float:
 
 def build_snapshot(item: Progress, *, code: str, now: datetime) -> dict[str, Any]:
     """Everything the certificate states, frozen at issue time."""
-    from lms.urls import absolute_url
+    from lms.common.urls import absolute_url
 
     activity = item.activity
     start = activity.first_start
@@ -239,8 +240,8 @@ def _unused_code() -> str:
 def _create(
     item: Progress, *, actor: User | None, now: datetime, replaces: Certificate | None = None
 ) -> Certificate:
+    from lms.common.urls import absolute_url
     from lms.mail.outbox import queue_mail
-    from lms.urls import absolute_url
 
     code = _unused_code()
     snapshot = build_snapshot(item, code=code, now=now)
@@ -301,7 +302,7 @@ def _check_can_issue(activity: Activity, now: datetime) -> None:
             _("Deze activiteit heeft geen sessies; er valt niets uit te reiken.")
         )
     if end > now:
-        from lms.timeutil import format_datetime
+        from lms.common.timeutil import format_datetime
 
         raise CertificateError(
             _(
@@ -516,7 +517,7 @@ def pdf_of(certificate: Certificate) -> bytes:
     from lms.certificates.pdf import render_certificate
 
     if certificate.revoked_at is not None:
-        from lms.timeutil import to_local
+        from lms.common.timeutil import to_local
 
         revoked_on = to_local(certificate.revoked_at).date().isoformat()
         return render_certificate(certificate.snapshot, revoked_on=revoked_on)

@@ -29,13 +29,13 @@ from lms.certificates import service
 from lms.certificates.codes import normalise
 from lms.certificates.forms import IssueForm, KeepForm, ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.record import learning_record as build_learning_record
+from lms.common.timeutil import iso
 from lms.extensions import db, limiter
 from lms.models import Activity, Certificate, Role, User, utcnow
-from lms.redirects import safe_next
-from lms.timeutil import iso
 from lms.web import wants_json
-from lms.web_access import coordinator_required
-from lms.web_errors import flash_refusal
+from lms.web.access import coordinator_required
+from lms.web.errors import flash_refusal
+from lms.web.redirects import safe_next
 
 VERIFY_LIMIT_MESSAGE = _l(
     "Te veel controles in korte tijd. Wacht een minuut en probeer het dan opnieuw."

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from lms.backup import BackupError, backup, restore
 from lms.cli import fail
+from lms.common.backup import BackupError, backup, restore
 
 
 @click.command("backup")

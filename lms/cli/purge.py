@@ -11,10 +11,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from lms.common.timeutil import format_date
 from lms.extensions import db
 from lms.privacy.retention import purge as purge_expired
 from lms.privacy.settings import retention
-from lms.timeutil import format_date
 
 
 @click.command("purge")

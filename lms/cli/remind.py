@@ -16,9 +16,9 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from lms.attendance.todo import queue_trainer_reminders
+from lms.common.timeutil import format_datetime
 from lms.extensions import db
 from lms.schedule.reminders import queue_reminders
-from lms.timeutil import format_datetime
 
 ATTEMPTS = 3
 

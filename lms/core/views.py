@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from lms.extensions import db
 from lms.i18n import LANGUAGE_COOKIE
-from lms.redirects import safe_next
 from lms.web import FONT_SIZE_COOKIE, FONT_SIZES
+from lms.web.redirects import safe_next
 
 ONE_YEAR = 365 * 24 * 3600
 

@@ -19,6 +19,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lms.accounts.passwords import hash_password
+from lms.common.slugs import slugify
+from lms.common.timeutil import brussels
 from lms.extensions import db
 from lms.models import (
     APPROVAL_BY_DEFAULT,
@@ -33,8 +35,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.slugs import slugify
-from lms.timeutil import brussels
 
 DEMO_PASSWORD = "Leerplatform-demo-2026"  # noqa: S105 (printed on purpose: demo accounts)
 

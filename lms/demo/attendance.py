@@ -19,10 +19,10 @@ from sqlalchemy import select
 from lms.attendance import service
 from lms.attendance.queries import confirmed_by_activity, records_for_sessions
 from lms.attendance.service import AttendanceError, Mark
+from lms.common.slugs import slugify
 from lms.demo import has_enrolment, users_by_email
 from lms.extensions import db
 from lms.models import Activity, AttendanceStatus, SessionStatus, User
-from lms.slugs import slugify
 
 COURSE_TITLE = "Impactevaluatie in de praktijk"
 TRAINER = "lesgever@sam-demo.be"

@@ -13,9 +13,9 @@ from datetime import date
 from sqlalchemy import select
 
 from lms.certificates import service
+from lms.common.slugs import slugify
 from lms.extensions import db
 from lms.models import Activity, Attendance, User
-from lms.slugs import slugify
 
 COURSE_TITLE = "Impactevaluatie in de praktijk"
 COORDINATOR = "coordinator@sam-demo.be"

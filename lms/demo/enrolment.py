@@ -15,11 +15,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from lms.common.slugs import slugify
 from lms.demo import has_enrolment
 from lms.enrolment import service
 from lms.extensions import db
 from lms.models import Activity, User
-from lms.slugs import slugify
 
 #: (activity title, [emails in the order they enrol])
 DEMO_ENROLMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (

@@ -17,6 +17,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from lms.common.slugs import slugify
+from lms.common.timeutil import brussels
 from lms.demo import has_enrolment, users_by_email
 from lms.extensions import db
 from lms.models import (
@@ -30,8 +32,6 @@ from lms.models import (
     Theme,
     User,
 )
-from lms.slugs import slugify
-from lms.timeutil import brussels
 
 COORDINATOR = "coordinator@sam-demo.be"
 TRAINER = "lesgever@sam-demo.be"

@@ -18,9 +18,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from lms import display
+from lms.common import display
+from lms.common.errors import RuleError
+from lms.common.timeutil import format_datetime
 from lms.enrolment.pricing import pays_member_price, price_for
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -31,7 +32,6 @@ from lms.models import (
     User,
 )
 from lms.models.billing import INVOICE_ORGANISATION, INVOICE_PRIVATE
-from lms.timeutil import format_datetime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -54,7 +54,7 @@ class InvalidInvoiceDetailsError(RuleError, ValueError):
 
 
 def money_text(amount: Decimal) -> str:
-    """``€ 45,00``: the amount as Belgian invoices write it (:func:`lms.display.money`)."""
+    """``€ 45,00``: the amount as Belgian invoices write it (:func:`lms.common.display.money`)."""
     return display.money(amount, locale=display.DUTCH)
 
 

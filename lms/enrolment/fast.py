@@ -46,7 +46,7 @@ from sqlalchemy import exists, literal_column, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
-from lms import locking
+from lms.common import locking
 from lms.enrolment import rules, service
 from lms.enrolment.pricing import price_for
 from lms.extensions import db
@@ -236,7 +236,7 @@ def enrol(prepared: Prepared | None, user: User, *, now: datetime | None = None)
     call the service). ``prepared`` comes from :func:`load` (None: no fast path).
 
     Raises the service's :class:`~lms.enrolment.service.EnrolmentError` when the activity
-    is full without a waiting list, and :class:`~lms.locking.LockTimeoutError`.
+    is full without a waiting list, and :class:`~lms.common.locking.LockTimeoutError`.
     """
     if prepared is None or prepared.has_questions:
         return None

@@ -14,8 +14,8 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import gettext
 
+from lms.common.timeutil import format_datetime
 from lms.models import Activity, ActivityKind, ActivityStatus, Role
-from lms.timeutil import format_datetime
 
 
 def _(text: str, **values: Any) -> str:

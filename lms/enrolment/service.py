@@ -32,11 +32,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
-from lms import audit, locking
+from lms import audit
 from lms.calendar.ics import invitation_facts, session_events
+from lms.common import locking
+from lms.common.errors import RuleError
+from lms.common.timeutil import format_date, format_datetime
+from lms.common.urls import absolute_url
 from lms.enrolment import billing, queries, rules
 from lms.enrolment.rules import _
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.intake import queries as intake_queries
 from lms.mail.outbox import mail_values, queue_mail
@@ -52,8 +55,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import format_date, format_datetime
-from lms.urls import absolute_url
 
 CONFIRMED = EnrolmentStatus.CONFIRMED
 WAITLISTED = EnrolmentStatus.WAITLISTED
@@ -93,7 +94,7 @@ class Outcome(NamedTuple):
 
 
 def lock_activity(activity_id: int) -> Activity:
-    """Hold the activity's row lock until the transaction ends (:mod:`lms.locking`);
+    """Hold the activity's row lock until the transaction ends (:mod:`lms.common.locking`);
     return it fresh."""
     activity = locking.lock_activity(activity_id)
     if activity is None:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
 from lms.extensions import db
 from lms.intake import queries
 from lms.models import (

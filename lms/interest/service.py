@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.interest import queries
 from lms.interest.tokens import stop_token
 from lms.mail.outbox import queue_mail
 from lms.models import Activity, ActivityStatus, EditionLink, Interest, Theme, User
-from lms.urls import absolute_url
 
 
 class InterestError(RuleError):

@@ -25,7 +25,7 @@ from lms.interest.forms import InterestForm, StopForm
 from lms.interest.service import InterestError
 from lms.interest.tokens import read_stop_token
 from lms.models import Activity, ActivityStatus, Theme
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 MAX_ID = 2**31 - 1
 

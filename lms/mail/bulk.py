@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.mail.facts import revive, snapshot
 from lms.mail.outbox import queue_mail
 from lms.mail.rendering import render_bodies
 from lms.models import STATUS_LABELS, Activity, Enrolment, EnrolmentStatus, User
-from lms.urls import absolute_url
 
 KIND = "activity_message"
 #: Who can be mailed, in the order the form offers them.

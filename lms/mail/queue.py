@@ -13,12 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.pagination import Page, page_number, paginate
 from lms.extensions import db
 from lms.mail.failures import FailureCode, advice, explain, parse_failure
 from lms.mail.worker import abort_mail, retry_mail
 from lms.models import MailStatus, OutboxMail, User
-from lms.pagination import Page, page_number, paginate
 
 STATUS_LABELS = {
     MailStatus.QUEUED: "in de wachtrij",

@@ -9,11 +9,11 @@ A substitution ("vervanging") is :func:`lms.enrolment.service.substitute`'s.
 
 from __future__ import annotations
 
+from lms.common.urls import absolute_url
 from lms.enrolment import service as enrolment_service
 from lms.enrolment.service import Outcome
 from lms.mail.outbox import queue_mail
 from lms.models import Activity, Enrolment, EnrolmentStatus, User
-from lms.urls import absolute_url
 
 
 def cancel_for_colleague(enrolment: Enrolment, *, contact: User) -> Enrolment:

@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SubmitField
 from wtforms.validators import ValidationError
 
+from lms.common.timeutil import format_short_date
 from lms.models import KIND_LABELS, User
 from lms.organisations.queries import OpenActivity
-from lms.timeutil import format_short_date
 
 
 def activity_label(item: OpenActivity) -> str:

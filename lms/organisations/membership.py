@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.audit import record
-from lms.errors import RuleError
+from lms.common.errors import RuleError
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import Organisation, Role, User, utcnow
-from lms.urls import absolute_url
 
 NAME_MIN = 2
 NAME_MAX = 200

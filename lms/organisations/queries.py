@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.certificates.record import TowardsTarget, certificate_year, counts_hours
 from lms.certificates.service import hours_of
+from lms.common.timeutil import to_local
 from lms.enrolment import rules
 from lms.enrolment.queries import SeatSummary, seat_summaries, waitlist_positions
 from lms.extensions import db
@@ -37,7 +38,6 @@ from lms.models import (
     utcnow,
 )
 from lms.policy.service import all_policies, policy_on
-from lms.timeutil import to_local
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lms.access import forbid_unless
+from lms.common.timeutil import to_local
 from lms.enrolment.messages import outcome_message
 from lms.enrolment.queries import waitlist_positions
 from lms.enrolment.service import EnrolmentError
@@ -31,9 +32,8 @@ from lms.models import MAX_ID, Enrolment, EnrolmentStatus, Organisation, Role, U
 from lms.organisations import employer, membership, queries
 from lms.organisations.forms import EnrolColleagueForm, SubstituteForm
 from lms.reports.charts import meter
-from lms.timeutil import to_local
-from lms.web_access import role_required
-from lms.web_errors import flash_refusal
+from lms.web.access import role_required
+from lms.web.errors import flash_refusal
 
 
 def _get_or_404(model: Any, object_id: int) -> Any:

@@ -22,7 +22,7 @@ The semantics (CONTRACT.md, "The default learning policy"):
 Reasons are :class:`Reason` values: a stable code and a message id with its parameters,
 rendered through gettext where they are shown (the reader's language, numbers and
 durations formatted for it), with percentages rounded half-up to one decimal by
-:func:`lms.display.pct` (the one rounding rule of pages, PDFs and the API).
+:func:`lms.common.display.pct` (the one rounding rule of pages, PDFs and the API).
 
 A programme (beroepsopleiding) is judged by :func:`evaluate_programme`: its diploma needs
 every module passed under the module's own rule.
@@ -41,10 +41,10 @@ from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from markupsafe import escape
 
-from lms.display import HOURS_QUANTUM, duration, minutes_to_hours
-from lms.display import pct as pct_text
+from lms.common.display import HOURS_QUANTUM, duration, minutes_to_hours
+from lms.common.display import pct as pct_text
+from lms.common.vocabulary import STATE_LABELS
 from lms.models import AttendanceStatus, HoursCredit
-from lms.vocabulary import STATE_LABELS
 
 
 class Reason(LazyString):
@@ -457,7 +457,7 @@ def _with_reasons(decision: Decision, rule: RuleFacts, now: datetime | None) -> 
 
 def session_name(session: SessionFact) -> str:
     """How a session is named in a reason: its title, else its local date and time."""
-    from lms.display_dates import display_datetime
+    from lms.common.display_dates import display_datetime
 
     when = display_datetime(session.starts_at)
     return f"{session.title} ({when})" if session.title else when

@@ -295,9 +295,9 @@ def notify_if_out_of_reach(activity: Activity | int, user_ids: Iterable[int] | N
     participants newly warned.
     """
 
+    from lms.common.urls import absolute_url
     from lms.mail.facts import user_facts
     from lms.mail.outbox import queue_mail
-    from lms.urls import absolute_url
 
     warned = 0
     judged = activity_progress(activity, user_ids)

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import audit
-from lms.display import minutes_to_hours
-from lms.errors import RuleError
+from lms.common.display import minutes_to_hours
+from lms.common.errors import RuleError
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import (
     KIND_LABELS,
@@ -36,7 +37,6 @@ from lms.models import (
 )
 from lms.policy.defaults import DEFAULT_RULES, ensure_default_policy
 from lms.policy.evaluation import RuleFacts
-from lms.timeutil import to_local
 
 #: Used when a version lacks a rule for a kind (never the case for versions made here).
 FALLBACK_PCT = 80

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.access import can_manage_activity, forbid_unless
-from lms.display_dates import display_short_date
+from lms.common.display_dates import display_short_date
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, LearningPolicy, Role, Theme, utcnow
 from lms.policy import service
@@ -20,8 +20,8 @@ from lms.policy.evaluation import State
 from lms.policy.forms import AbsenceForm, DeleteForm, IssueForm, policy_form_class
 from lms.policy.progress import activity_progress as gather_progress
 from lms.policy.progress import load_activities, user_progress
-from lms.web_access import coordinator_required
-from lms.web_errors import flash_refusal
+from lms.web.access import coordinator_required
+from lms.web.errors import flash_refusal
 
 # --- The editor ----------------------------------------------------------------------------------
 

@@ -23,10 +23,10 @@ from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms import audit
+from lms.common.errors import RuleError
 from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
 from lms.enrolment import service as enrolment_service
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.intake import service as intake_service
 from lms.interest import service as interest_service

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.common.timeutil import iso
+from lms.common.urls import absolute_url
 from lms.enrolment import billing
 from lms.enrolment import queries as enrolment_queries
 from lms.extensions import db
@@ -33,8 +35,6 @@ from lms.models import (
     utcnow,
 )
 from lms.privacy.settings import retention
-from lms.timeutil import iso
-from lms.urls import absolute_url
 
 EXPORT_FORMAT = "sam-leerplatform-persoonsgegevens"
 EXPORT_VERSION = 1

@@ -11,15 +11,15 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import User, utcnow
 from lms.privacy.erasure import PrivacyError, erase_user, erasure_preview
 from lms.privacy.export import export_user_data
 from lms.privacy.forms import EraseForm
 from lms.privacy.settings import privacy_contact, retention
-from lms.timeutil import to_local
-from lms.web_access import coordinator_required
-from lms.web_errors import flash_refusal
+from lms.web.access import coordinator_required
+from lms.web.errors import flash_refusal
 
 
 def statement() -> Any:

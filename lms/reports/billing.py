@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from lms.common.timeutil import format_datetime, to_local
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentCharge, EnrolmentStatus, User, utcnow
 from lms.models.billing import INVOICE_ORGANISATION
@@ -35,7 +36,6 @@ from lms.reports.export import (
     _explanation,
     _sheet,
 )
-from lms.timeutil import format_datetime, to_local
 
 #: What the list calls a private invoice's "organisation".
 PRIVATE = "Privé"

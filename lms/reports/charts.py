@@ -458,8 +458,8 @@ def period_report_charts(report: Any) -> dict[str, Markup]:
 
 def session_rate_chart(detail: Any) -> Markup:
     """Attendance rate per held session of one activity."""
+    from lms.common.timeutil import SHORT_MONTH_NAMES, format_date
     from lms.reports.common import percent_text
-    from lms.timeutil import SHORT_MONTH_NAMES, format_date
 
     points = []
     for s in detail.held_sessions:
@@ -486,6 +486,6 @@ def session_rate_chart(detail: Any) -> Markup:
 
 
 def _brussels():  # -> ZoneInfo
-    from lms.timeutil import BRUSSELS
+    from lms.common.timeutil import BRUSSELS
 
     return BRUSSELS

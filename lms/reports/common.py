@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from lms.display import duration, minutes_to_hours, rate, rounded_pct
+from lms.common.display import duration, minutes_to_hours, rate, rounded_pct
+from lms.common.timeutil import format_date, local_day_bounds, to_local
 from lms.models import (
     ActivityKind,
     utcnow,
 )
-from lms.timeutil import format_date, local_day_bounds, to_local
 
 #: The order kinds are listed in (the order of the offer on SAM's website).
 KIND_ORDER = tuple(ActivityKind)
@@ -98,7 +98,7 @@ def ratio(part: int, whole: int | None) -> Decimal | None:
 
 def percent(value: Decimal | None) -> Decimal | None:
     """A ratio as a percentage by the one rounding rule (half-up, one decimal):
-    ``Decimal("66.7")`` (:func:`lms.display.rounded_pct`), for exports."""
+    ``Decimal("66.7")`` (:func:`lms.common.display.rounded_pct`), for exports."""
     if value is None:
         return None
     return rounded_pct(value * 100)
@@ -108,10 +108,10 @@ def hours(minutes: int) -> Decimal:
     return minutes_to_hours(minutes)
 
 
-#: ``66,7 %``, ``100 %``, ``–`` when there is no rate: :func:`lms.display.rate`.
+#: ``66,7 %``, ``100 %``, ``–`` when there is no rate: :func:`lms.common.display.rate`.
 percent_text = rate
 
-#: Minutes as the one hours format, ``33 u 30 min``: :func:`lms.display.duration`.
+#: Minutes as the one hours format, ``33 u 30 min``: :func:`lms.common.display.duration`.
 hours_text = duration
 
 

@@ -19,12 +19,12 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.common.timeutil import format_datetime
 from lms.enrolment.queries import waitlist_positions
 from lms.extensions import db
 from lms.intake import queries as intake_queries
 from lms.models import STATUS_LABELS, Activity, Enrolment, EnrolmentStatus, User, utcnow
 from lms.reports.export import DATE, INT, TEXT, _bytes, _csv, _explanation, _sheet
-from lms.timeutil import format_datetime
 
 #: Status order of the lines: who has a seat first, then who waits or asks, then the rest.
 _ORDER = {

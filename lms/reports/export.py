@@ -26,12 +26,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from lms.attendance.export import BOM, DELIMITER
-from lms.display import export_number
+from lms.common.display import export_number
+from lms.common.timeutil import format_datetime, to_local
 from lms.models import ActivityStatus
 from lms.reports.common import DEFINITION_LABELS, DEFINITIONS, hours, percent
 from lms.reports.per_activity import ActivityFigures, ActivityReport
 from lms.reports.per_period import Group, PeriodReport
-from lms.timeutil import format_datetime, to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

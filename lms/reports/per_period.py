@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from lms.common.timeutil import MONTH_NAMES, SHORT_MONTH_NAMES, to_local
 from lms.extensions import db
 from lms.models import (
     KIND_LABELS,
@@ -43,7 +44,6 @@ from lms.reports.sql import (
     held_condition,
     session_minutes,
 )
-from lms.timeutil import MONTH_NAMES, SHORT_MONTH_NAMES, to_local
 
 # --- Per period ---------------------------------------------------------------------------------
 

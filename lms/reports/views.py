@@ -20,7 +20,7 @@ from lms.reports import billing, charts, enrolments, export, per_activity, per_p
 from lms.reports.common import DEFINITIONS, Period
 from lms.reports.forms import ActivityReportForm, PeriodForm
 from lms.web import error_response
-from lms.web_access import coordinator_required
+from lms.web.access import coordinator_required
 
 FILTER_ARGS = ("van", "tot", "soort", "status", "volgorde")
 

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, SubmitField, TextAreaField, TimeField, URLField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from lms.common.timeutil import local_to_utc, to_local
 from lms.schedule.service import SessionData
-from lms.timeutil import local_to_utc, to_local
 
 
 class SessionForm(FlaskForm):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.attendance.queries import confirmed_by_activity
+from lms.common.timeutil import format_date, format_time, to_local
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import (
@@ -26,7 +27,6 @@ from lms.models import (
     utcnow,
 )
 from lms.schedule.service import mail_links
-from lms.timeutil import format_date, format_time, to_local
 
 DEFAULT_WITHIN = timedelta(days=1)
 

@@ -21,11 +21,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
-from lms import locking
 from lms.audit import record
 from lms.calendar.ics import invitation_facts
+from lms.common import locking
+from lms.common.errors import RuleError
+from lms.common.timeutil import format_date, format_period
+from lms.common.urls import absolute_url
 from lms.enrolment.queries import confirmed_participants
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.models import (
@@ -38,8 +40,6 @@ from lms.models import (
     UserRole,
     utcnow,
 )
-from lms.timeutil import format_date, format_period
-from lms.urls import absolute_url
 
 #: A session longer than this is almost certainly a typing error.
 MAX_SESSION_HOURS = 24
@@ -123,7 +123,7 @@ def attendance_counts(session_ids: list[int]) -> dict[int, int]:
 
 
 def _lock_activity(activity: Activity) -> None:
-    """Serialise schedule changes of one activity (see :mod:`lms.locking`)."""
+    """Serialise schedule changes of one activity (see :mod:`lms.common.locking`)."""
     locking.lock_activities([activity.id])
 
 

@@ -20,7 +20,7 @@ from lms.models import Activity, ActivitySession, utcnow
 from lms.schedule import service
 from lms.schedule.forms import CancelSessionForm, ConfirmForm, SessionForm
 from lms.schedule.service import ScheduleError
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 
 def managed_activity(activity_id: int) -> Activity:

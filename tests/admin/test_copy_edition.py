@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from lms.common.timeutil import brussels, to_local
 from lms.extensions import db
 from lms.models import Activity, ActivityStatus, AuditEntry, Enrolment, Role, SessionStatus
-from lms.timeutil import brussels, to_local
 
 
 def test_copy_shifts_every_session_by_the_same_days_and_keeps_the_wall_clock_time(

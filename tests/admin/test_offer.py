@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from lms.common.timeutil import brussels, to_local
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -17,7 +18,6 @@ from lms.models import (
     HoursCredit,
     utcnow,
 )
-from lms.timeutil import brussels, to_local
 
 
 def next_year_day(month=3, day=10):

@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import ActivitySession, Attendance, AuditEntry, OutboxMail, Role, utcnow
 from lms.schedule.service import cancel_session
-from lms.timeutil import to_local
 
 
 def _calls(c):

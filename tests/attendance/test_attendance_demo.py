@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from lms.common.slugs import slugify
 from lms.demo import DEMO_EXTENSIONS, load_demo
 from lms.extensions import db
 from lms.models import Activity, ActivitySession, Attendance, AttendanceChange, AuditEntry
-from lms.slugs import slugify
 
 
 def test_the_demo_records_attendance_for_the_finished_course_once(app):

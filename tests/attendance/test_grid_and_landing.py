@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.extensions import db
 from lms.models import Attendance, AttendanceStatus, Role, utcnow
-from lms.timeutil import local_day_bounds, to_local
 from tests.factories import TEST_PASSWORD
 
 

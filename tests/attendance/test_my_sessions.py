@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from lms.attendance import service
 from lms.attendance.service import Mark
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import AttendanceStatus, Role, utcnow
-from lms.timeutil import to_local
 from tests.factories import create_enrolment
 from tests.html import table_rows
 
@@ -212,4 +212,4 @@ def test_cancelled_sessions_show_as_cancelled_and_do_not_count(course, client, l
     page = client.get(f"/my/activities/{c.activity.id}/attendance").get_data(as_text=True)
     assert "geannuleerd" in page and "van 2 u gepland" in page
     assert re.search(r"session-cancelled", page)
-    assert "<dd>Ingeschreven</dd>" in page  # the one vocabulary (lms/vocabulary.py)
+    assert "<dd>Ingeschreven</dd>" in page  # the one vocabulary (lms/common/vocabulary.py)

@@ -42,7 +42,7 @@ def test_running_remind_twice_queues_each_reminder_once(app, course, queued_mail
     mail = next(m for m in mails if m.dedup_key == reminder_key(soon.id, c.participants[0].id))
     assert mail.subject.startswith("Herinnering: Cursus participatie")
     body = mail.body_text
-    from lms.timeutil import format_period
+    from lms.common.timeutil import format_period
 
     assert format_period(soon.starts_at, soon.ends_at) in body
     assert "Zaal De Kring, Gent" in body and "https://meet.jit.si/sam-test" in body

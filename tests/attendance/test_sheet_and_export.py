@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from lms.attendance import service
 from lms.attendance.service import Mark
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import AttendanceStatus, User, utcnow
 from lms.schedule.service import cancel_session
-from lms.timeutil import to_local
 from tests import html
 
 NAMES = ["Zoë Ağaoğlu-Łukasiewicz", "Nguyễn Thị Minh Khai", "Pieter Van den Broeck"]

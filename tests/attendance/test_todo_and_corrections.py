@@ -99,7 +99,7 @@ def test_a_past_activity_with_a_session_unrecorded_is_incomplete_and_its_trainer
 
 def test_the_reminder_goes_out_the_day_after_not_the_same_day(app, course, queued_mails):
     from lms.attendance.todo import queue_trainer_reminders, unrecorded_sessions
-    from lms.timeutil import local_day_bounds, to_local
+    from lms.common.timeutil import local_day_bounds, to_local
 
     noon = local_day_bounds(to_local(utcnow()).date())[0] + timedelta(hours=12)
     c = course(sessions=[(noon - timedelta(hours=3), noon - timedelta(hours=1))], participants=1)

@@ -8,11 +8,11 @@ import icalendar
 from ical.calendar_stream import IcsCalendarStream
 
 from lms.calendar.ics import invitation, invitation_facts
+from lms.common.timeutil import format_date
 from lms.extensions import db
 from lms.mail.outbox import queue_mail
 from lms.mail.worker import send_due
 from lms.models import SessionStatus
-from lms.timeutil import format_date
 
 
 def parse_both(text: str):

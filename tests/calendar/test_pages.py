@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.common.timeutil import brussels, to_local
 from lms.extensions import db
 from lms.models import SessionStatus, User, utcnow
-from lms.timeutil import brussels, to_local
 
 
 def test_subscription_page_needs_a_login(client):

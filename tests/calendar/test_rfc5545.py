@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from ical.timezone import IcsTimezoneInfo
 
+from lms.common.timeutil import BRUSSELS, brussels
 from lms.extensions import db
 from lms.models import ActivityKind, SessionStatus
-from lms.timeutil import BRUSSELS, brussels
 from tests.calendar.helpers import last_sunday
 
 

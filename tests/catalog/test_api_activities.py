@@ -9,10 +9,10 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
 from lms.api.views.activities import serialize_activity
+from lms.common.timeutil import brussels
 from lms.enrolment.queries import seat_summary
 from lms.extensions import db
 from lms.models import Role, SessionStatus
-from lms.timeutil import brussels
 from tests.catalog.helpers import span
 
 FIELDS = {

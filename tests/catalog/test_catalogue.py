@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from flask import url_for
 
+from lms.common.text_search import fold_text
+from lms.common.timeutil import brussels
 from lms.extensions import db
-from lms.text_search import fold_text
-from lms.timeutil import brussels
 from tests.catalog.helpers import card_of, card_titles, in_days, span, text_of
 
 

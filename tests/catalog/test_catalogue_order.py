@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lms.timeutil import brussels
+from lms.common.timeutil import brussels
 from tests.catalog.helpers import card_of, card_titles, span, text_of
 
 

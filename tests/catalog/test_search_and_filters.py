@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 import pytest
 
 from lms.catalog.queries import today_in_brussels
+from lms.common.timeutil import brussels
 from lms.models import utcnow
-from lms.timeutil import brussels
 from tests.catalog.helpers import card_titles, span
 
 

@@ -1,6 +1,6 @@
 """Two coordinators click "uitreiken" at the same moment: one certificate per eligible person.
 
-Issuing takes the activity's lock (lms.locking) before it judges anyone. On PostgreSQL the
+Issuing takes the activity's lock (lms.common.locking) before it judges anyone. On PostgreSQL the
 proof is deterministic: a third transaction holds the activity's row lock, both requests are
 seen waiting for it in ``pg_locks``, and only then is it released, so the two requests
 certainly overlap; the second one to get the lock must see the first one's certificates.
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from lms import locking
+from lms.common import locking
 from lms.extensions import db
 from lms.models import Certificate
 

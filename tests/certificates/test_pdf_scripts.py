@@ -16,10 +16,10 @@ import pytest
 
 from lms.certificates import service
 from lms.certificates.pdf import render_certificate
+from lms.common.pdf_fonts import CJK_FONT_ENV, fallback_fonts
+from lms.common.pdf_text import fit
+from lms.common.timeutil import MONTH_NAMES, to_local
 from lms.extensions import db
-from lms.pdf_fonts import CJK_FONT_ENV, fallback_fonts
-from lms.pdf_text import fit
-from lms.timeutil import MONTH_NAMES, to_local
 
 LONG_NAME = (
     "Maria-Fernanda de los Ángeles Zoë Ağaoğlu-Łukasiewicz van den Broeck-Vanderstraeten "

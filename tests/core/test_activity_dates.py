@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.common.timeutil import brussels
 from lms.extensions import db
 from lms.models import ActivityKind, SessionStatus
 from lms.models.activity_dates import activity_dates
-from lms.timeutil import brussels
 
 
 def test_a_programme_runs_from_its_first_module_to_its_last(app, create_activity):

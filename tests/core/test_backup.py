@@ -33,7 +33,7 @@ def test_backup_restores_into_an_empty_database(
 ):
     trainer = create_user(email="trainer@example.org", name="Nguyễn Thị Minh Khai")
     create_activity(title="Wonen op maat", sessions=3, trainers=[trainer])
-    path = tmp_path / "lms.backup"
+    path = tmp_path / "lms.common.backup"
 
     result = app.test_cli_runner().invoke(args=["lms", "backup", str(path)])
     assert result.exit_code == 0, result.output

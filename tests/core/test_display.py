@@ -1,4 +1,5 @@
-"""The one display module (``lms/display.py``): how numbers, percentages, money and hours read.
+"""The one display module (``lms/common/display.py``): how numbers, percentages, money and
+hours read.
 
 Dutch as this platform writes it, English when chosen; percentages by one rounding rule
 (half-up to one decimal), hours in one form (``9 u 36 min``) whether counted in minutes or
@@ -12,7 +13,7 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from lms import display
+from lms.common import display
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from datetime import date
 
 from flask_babel import force_locale
 
-from lms.display_dates import (
+from lms.common.display_dates import (
     display_date,
     display_datetime,
     display_month,
     display_period,
     display_short_date,
 )
-from lms.timeutil import brussels
+from lms.common.timeutil import brussels
 
 
 def test_dutch_by_default_english_when_chosen(app):

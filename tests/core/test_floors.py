@@ -3,7 +3,7 @@ modules, and the rules have no cycle between packages.
 
 Floors, imports only going down: the schema (``lms/models``) imports nothing of the
 application; the rules (services, queries, pure functions) import no web module
-(routes, views, forms, blueprints, ``lms/api``, ``lms/cli``, ``lms/web.py``,
+(routes, views, forms, blueprints, ``lms/api``, ``lms/cli``, ``lms/web/__init__.py``,
 ``create_app``) and no request-bound object (``flask.request``, ``flask.session``,
 ``flask_login.current_user``); the web floor may import anything below it.
 
@@ -12,7 +12,7 @@ no cycle: counting only schema and rules modules, package A may import package B
 import A, never both. The web floor composes the features (a page shows what several
 features know), so its imports do not count there; instead no module imports another
 feature's web modules (routes, views, forms, blueprint): web helpers shared by several
-features live in a web-floor module made for them (``lms/web.py``, ``lms/web_access.py``,
+features live in a web-floor module made for them (``lms/web/__init__.py``, ``lms/web/access.py``,
 …). The demo data (``lms/demo``) may use every feature; only the CLI imports it.
 
 Every import counts, also one inside a function: a deferred import hides a cycle from
@@ -32,17 +32,10 @@ LMS = Path(__file__).resolve().parents[2] / "lms"
 #: Module names (last component) that belong to the web floor.
 WEB_MODULE_NAMES = {"routes", "views", "forms", "blueprint"}
 #: Packages under lms/ that are web floor as a whole.
-WEB_PACKAGES = {"api", "cli"}
-#: Modules (below lms/) that work on requests and responses for every page: web floor.
+WEB_PACKAGES = {"api", "cli", "web"}
+#: Modules (below lms/) outside those packages that work on requests and responses: web floor.
 WEB_MODULES = {
-    "web",  # login, error pages, template helpers
-    "web_errors",  # flashing a refusal
-    "input_guard",  # checks every request before the views
-    "response_policies",  # headers every response shares
-    "security_headers",  # Flask-Talisman
     "catalog.page_cache",  # WSGI middleware in front of the catalogue page
-    "confirmation",  # the confirmation step views show before an irreversible action
-    "web_access",  # role checks as view decorators (the logged-in user)
     "i18n",  # the language of the request
 }
 #: Request-bound objects the rules floor must not import: (module, name).

@@ -9,7 +9,8 @@ reads the source of ``lms/`` and fails on a literal sentence (a string constant,
 - ``flash(message)``, ``abort(status, description)``, ``form.x.errors.append(message)``,
   wtforms' ``ValidationError(message)``, a rate limit's ``error_message``;
 - the API's error helpers ``api_error(status, message)`` (``lms/api/auth.py``);
-- the constructor of :class:`lms.errors.RuleError` and every class that extends it, and of the
+- the constructor of :class:`lms.common.errors.RuleError` and every class that extends it, and
+  of the
   other errors whose message is shown (:data:`SHOWN_ERRORS`).
 
 A message passes when it is a call of ``_``/``gettext``/``ngettext``/``lazy_gettext``/``_l``

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.redirects import safe_next
+from lms.web.redirects import safe_next
 
 
 @pytest.mark.parametrize(

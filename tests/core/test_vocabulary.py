@@ -1,4 +1,5 @@
-"""One vocabulary of statuses (``lms/vocabulary.py``): the words of an enrolment and its result.
+"""One vocabulary of statuses (``lms/common/vocabulary.py``): the words of an enrolment and its
+result.
 
 Every page and mail takes them from there; here the words themselves, in Dutch and in
 English, and that the progress state of the policy has no words of its own.
@@ -8,9 +9,9 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 
+from lms.common.vocabulary import Label, enrolment_label, state_label
 from lms.models import EnrolmentStatus
 from lms.policy.evaluation import State
-from lms.vocabulary import Label, enrolment_label, state_label
 
 
 def test_each_status_reads_one_way(app) -> None:  # type: ignore[no-untyped-def]

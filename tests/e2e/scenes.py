@@ -13,10 +13,10 @@ from typing import Any
 from lms.attendance import service as attendance_service
 from lms.attendance.service import Mark
 from lms.certificates import service as certificate_service
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.models import Activity, ActivitySession, AttendanceStatus, Certificate, User, utcnow
-from lms.timeutil import local_day_bounds, to_local
 
 
 @dataclass

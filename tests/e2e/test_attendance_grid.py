@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.models import Attendance, AttendanceStatus, utcnow
-from lms.timeutil import local_day_bounds, to_local
 from tests.e2e.conftest import SCREENSHOTS, flash_text
 
 pytestmark = pytest.mark.browser

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from lms.attendance import service as attendance_service
 from lms.attendance.service import Mark
+from lms.common.timeutil import local_day_bounds, to_local
 from lms.enrolment import service as enrolment_service
 from lms.extensions import db
 from lms.models import (
@@ -31,7 +32,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import local_day_bounds, to_local
 from tests.e2e.conftest import flash_text, menu
 from tests.factories import TEST_PASSWORD, enrol
 

@@ -8,6 +8,7 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
+from lms.common.timeutil import brussels
 from lms.enrolment import service
 from lms.extensions import db
 from lms.models import (
@@ -19,7 +20,6 @@ from lms.models import (
     SessionStatus,
     utcnow,
 )
-from lms.timeutil import brussels
 from tests.enrolment.helpers import statuses
 
 
@@ -381,7 +381,7 @@ def test_create_refusals(client, coordinator, api_token, overrides, field, messa
 
 
 def test_a_nul_character_is_refused_before_anything_is_created(client, coordinator, api_token):
-    """Caught for every route at once (lms.input_guard): a 400 in Dutch."""
+    """Caught for every route at once (lms.web.input_guard): a 400 in Dutch."""
     response = client.post(
         "/api/v1/activities", json=create_body(title="a\x00b"), headers=api_token(coordinator)
     )

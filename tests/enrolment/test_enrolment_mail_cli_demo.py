@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.common.slugs import slugify
 from lms.demo import load_demo
 from lms.enrolment import queries, service
 from lms.extensions import db
 from lms.models import Activity, Enrolment, EnrolmentStatus, User, utcnow
-from lms.slugs import slugify
 
 EVERY_KIND = {
     "enrolment_confirmed",

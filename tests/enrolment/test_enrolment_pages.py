@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from lms.common.timeutil import brussels
 from lms.enrolment import service
 from lms.extensions import db
 from lms.models import Enrolment, EnrolmentStatus, OutboxMail, Role, utcnow
-from lms.timeutil import brussels
 
 
 def page(client, activity) -> str:

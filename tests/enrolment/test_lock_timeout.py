@@ -1,6 +1,6 @@
 """A stuck transaction on an activity makes a concurrent enrolment answer "try again".
 
-The activity lock (lms.locking) waits at most ``LOCK_TIMEOUT_SECONDS``; then the request
+The activity lock (lms.common.locking) waits at most ``LOCK_TIMEOUT_SECONDS``; then the request
 answers 503 with ``Retry-After`` and a Dutch sentence, as JSON in the API and as an error
 page on pages, and nothing is written. The lock is held by a transaction of another
 connection, exactly as a stuck request would hold it.
@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select, text
 
-from lms import locking
+from lms.common import locking
 from lms.extensions import db
 from lms.models import Enrolment
 

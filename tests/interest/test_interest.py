@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from lms.activities import service as activities
 from lms.activities.copy_edition import copy_activity
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.interest import service as interest_service
 from lms.models import ActivityStatus, Interest, Role, utcnow
 from lms.privacy.erasure import erase_user
 from lms.privacy.export import export_user_data
-from lms.timeutil import to_local
 from tests.html import by_id, find_all, text
 
 STOP_LINK = re.compile(r"https?://[^\s]+/op-de-hoogte/stop/[^\s]+")

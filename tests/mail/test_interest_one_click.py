@@ -7,11 +7,11 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from lms.activities.copy_edition import copy_activity
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.interest import service as interest_service
 from lms.mail.worker import send_due
 from lms.models import Interest, Role, utcnow
-from lms.timeutil import to_local
 
 
 def test_interest_mail_offers_one_click_unsubscribe_to_its_stop_link(

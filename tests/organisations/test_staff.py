@@ -11,6 +11,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from lms.certificates.codes import new_code
+from lms.common.timeutil import to_local
 from lms.extensions import db
 from lms.models import (
     ActivityKind,
@@ -23,7 +24,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import to_local
 from tests.factories import create_enrolment
 from tests.reports.helpers import tables, text
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from lms.common.timeutil import brussels
 from lms.extensions import db
 from lms.models import ActivityKind, AttendanceStatus, HoursCredit
 from lms.policy.evaluation import (
@@ -24,7 +25,6 @@ from lms.policy.evaluation import (
     evaluate_programme,
 )
 from lms.policy.progress import activity_progress
-from lms.timeutil import brussels
 from tests.factories import attend, create_enrolment, past_start, weekly
 from tests.policy.factories import A, E, P, X
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from lms.certificates.codes import new_code
+from lms.common.timeutil import brussels, to_local
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -26,7 +27,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.timeutil import brussels, to_local
 from tests.factories import create_enrolment
 
 C, W, PEND, X = (

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
+from lms.common.timeutil import brussels
 from lms.extensions import db
 from lms.models import (
     Activity,
@@ -24,7 +25,6 @@ from lms.models import (
     activity_themes,
     utcnow,
 )
-from lms.timeutil import brussels
 from tests.reports.conftest import last_year, period_args
 from tests.reports.helpers import tables
 

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from lms.common.timeutil import to_local
 from lms.reports.common import Period, hours_text, percent_text
 from lms.reports.per_activity import ActivityFilters, activity_report
-from lms.timeutil import to_local
 from tests.reports.conftest import EXPECTED_ACTIVITIES, period_args
 from tests.reports.helpers import read_csv, read_xlsx, shown, tables, text
 
@@ -211,8 +211,8 @@ def test_filters_and_order(season, client, login, coordinator):
 def test_the_default_period_is_this_calendar_year(client, login, coordinator):
     login(coordinator)
     html = client.get("/reports/activities").get_data(as_text=True)
+    from lms.common.timeutil import to_local
     from lms.models import utcnow
-    from lms.timeutil import to_local
 
     year = to_local(utcnow()).year
     assert f'value="{year}-01-01"' in html and f'value="{year}-12-31"' in html

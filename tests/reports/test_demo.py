@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from lms.common.slugs import slugify
+from lms.common.timeutil import to_local
 from lms.demo import DEMO_EXTENSIONS, load_demo
 from lms.demo.reports import SEASON
 from lms.extensions import db
@@ -22,8 +24,6 @@ from lms.models import (
 )
 from lms.reports.common import Period
 from lms.reports.per_activity import ActivityFilters, activity_report
-from lms.slugs import slugify
-from lms.timeutil import to_local
 
 
 def test_the_demo_has_a_past_season_for_the_reports(app):

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from lms.common.timeutil import MONTH_NAMES
 from lms.reports.common import Period
 from lms.reports.per_period import period_report
-from lms.timeutil import MONTH_NAMES
 from tests.reports.conftest import EXPECTED_PERIOD, period_args
 from tests.reports.helpers import read_csv, read_xlsx, shown, tables, text
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms.common.timeutil import BRUSSELS, brussels, to_local
 from lms.extensions import db
 from lms.models import ActivitySession, SessionStatus, utcnow
-from lms.timeutil import BRUSSELS, brussels, to_local
 
 
 def future(days=7, hours=3):

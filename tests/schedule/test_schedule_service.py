@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from lms.attendance.service import Mark, record_attendance
+from lms.common.timeutil import BRUSSELS, brussels
 from lms.extensions import db
 from lms.models import AttendanceStatus, AuditEntry, SessionStatus, utcnow
 from lms.schedule import service
 from lms.schedule.service import ScheduleError, SessionData
-from lms.timeutil import BRUSSELS, brussels
 
 
 def future(days=7, hours=3):
@@ -58,7 +58,7 @@ def test_rescheduling_mails_each_confirmed_participant_once_and_raises_sequence(
     assert c.waitlisted.email not in {m.to_email for m in mails}
     body = mails[0].body_text
     assert "is verplaatst" in body
-    from lms.timeutil import format_period
+    from lms.common.timeutil import format_period
 
     assert format_period(new_start, new_end) in body
     assert format_period(old_start, old_start + timedelta(hours=3)) in body

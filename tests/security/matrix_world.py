@@ -49,6 +49,7 @@ from lms.attendance import service as attendance
 from lms.attendance.service import Mark
 from lms.calendar.tokens import ensure_feed_token
 from lms.certificates import service as certificates
+from lms.common.timeutil import brussels, to_local
 from lms.enrolment import service as enrolment
 from lms.extensions import db
 from lms.intake import service as intake
@@ -73,7 +74,6 @@ from lms.policy import service as policy
 from lms.policy.defaults import ensure_default_policy
 from lms.schedule import service as schedule
 from lms.schedule.service import SessionData
-from lms.timeutil import brussels, to_local
 from tests.factories import TEST_PASSWORD
 
 ACTORS = ("ANON", "P", "Q", "T", "U", "K", "L", "C", "D")

@@ -46,9 +46,9 @@ from lms.accounts import passwords
 from lms.accounts import service as account_service
 from lms.api.spec import openapi_document
 from lms.attendance import checkin
+from lms.common.timeutil import to_local
 from lms.extensions import db, limiter
 from lms.models import ActivitySession, utcnow
-from lms.timeutil import to_local
 from tests.conftest import _empty_all_tables
 from tests.factories import TEST_PASSWORD
 from tests.security.matrix_world import (

@@ -196,7 +196,7 @@ def test_backup_keeps_the_database_password_off_the_command_line(tmp_path, monke
     """``ps`` shows every command line to every user: the password goes in PGPASSWORD."""
     import subprocess
 
-    from lms import backup as backup_module
+    from lms.common import backup as backup_module
 
     calls = []
 

@@ -13,7 +13,7 @@ import pytest
 
 from config import DEV_SECRET_KEY
 from lms import ConfigurationError, create_app
-from lms.secret_key_check import weak_key_reason
+from lms.common.secret_key_check import weak_key_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")

@@ -33,8 +33,8 @@ from lms.calendar.service import rotate_feed_token
 from lms.extensions import db, limiter
 from lms.models import ApiToken, utcnow
 from lms.organisations.membership import MembershipError
-from lms.redirects import safe_next
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
+from lms.web.redirects import safe_next
 
 
 def _login_limit() -> str:

@@ -19,7 +19,7 @@ from lms.accounts import service
 from lms.accounts.forms import InviteColleagueForm
 from lms.extensions import db, limiter
 from lms.models import Role
-from lms.web_access import role_required
+from lms.web.access import role_required
 
 
 @role_required(Role.ORGANISATION_CONTACT)

@@ -17,7 +17,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from lms.models import Role, utcnow
-from lms.redirects import safe_next
+from lms.web.redirects import safe_next
 
 
 def _coordinators_only() -> Any:

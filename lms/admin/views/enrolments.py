@@ -29,7 +29,7 @@ from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.mail import bulk as bulk_mail
 from lms.models import Enrolment, EnrolmentStatus, User, utcnow
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 
 def _enrolment_or_404(enrolment_id: int) -> Enrolment:

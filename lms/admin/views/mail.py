@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.mail import queue as mail_queue
 from lms.mail.rendering import RenderedMail, render_outbox_mail
 from lms.models import MAX_ID, MailStatus, OutboxMail
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 
 def _mail_or_404(mail_id: int) -> OutboxMail:

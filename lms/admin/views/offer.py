@@ -13,7 +13,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from lms import confirmation
 from lms.accounts.queries import organisations
 from lms.activities import offer
 from lms.activities import service as activities
@@ -29,6 +28,7 @@ from lms.admin.forms import (
 )
 from lms.admin.views import activity_or_404
 from lms.catalog.queries import all_themes
+from lms.common.timeutil import to_local
 from lms.enrolment.queries import seat_summaries, seat_summary
 from lms.extensions import db
 from lms.models import (
@@ -41,8 +41,8 @@ from lms.models import (
     Theme,
     utcnow,
 )
-from lms.timeutil import to_local
-from lms.web_errors import flash_refusal
+from lms.web import confirmation
+from lms.web.errors import flash_refusal
 
 
 def _fail(form: Any, error: ActivityError) -> None:

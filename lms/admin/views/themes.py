@@ -16,7 +16,7 @@ from lms.activities.themes import ThemeError
 from lms.admin.forms import ThemeForm
 from lms.extensions import db
 from lms.models import Theme, activity_themes
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 
 def _theme_or_404(theme_id: int) -> Theme:

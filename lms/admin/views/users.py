@@ -18,7 +18,7 @@ from lms.accounts.service import AccountError, NewUser
 from lms.admin.forms import ConfirmForm, NewUserForm, UserForm
 from lms.extensions import db
 from lms.models import MAX_ID, ROLE_LABELS, ApiToken, AuditEntry, Enrolment, Role, User
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 
 def _user_or_404(user_id: int) -> User:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from lms.api.auth import api_error, bearer_token, current_api_user
 from lms.api.spec import document, error_response, json_response, ref
+from lms.common.timeutil import iso
 from lms.enrolment.queries import SeatSummary, seat_summaries
 from lms.extensions import db
 from lms.models import (
@@ -42,7 +43,6 @@ from lms.models import (
     Role,
     SessionStatus,
 )
-from lms.timeutil import iso
 
 #: Ids beyond a 32-bit integer cannot exist (and PostgreSQL refuses to compare them).
 

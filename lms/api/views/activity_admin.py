@@ -25,9 +25,10 @@ from lms.activities.service import ActivityError
 from lms.api.auth import api_error, current_api_user, json_body, refuse, role_required
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.api.views.activities import ACTIVITY_ID_PARAMETER, serialize_activity
+from lms.common.errors import RuleError
+from lms.common.timeutil import local_to_utc
 from lms.enrolment.queries import seat_summary
 from lms.enrolment.service import EnrolmentError
-from lms.errors import RuleError
 from lms.extensions import db
 from lms.models import (
     MAX_ID,
@@ -41,7 +42,6 @@ from lms.models import (
 )
 from lms.models.user import normalise_email
 from lms.schedule.service import SessionData
-from lms.timeutil import local_to_utc
 
 MAX_SESSIONS = 400
 MAX_LIST = 50

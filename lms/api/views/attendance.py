@@ -19,10 +19,10 @@ from lms.api.auth import api_error, current_api_user, json_body, refuse, token_r
 from lms.api.spec import document, error_response, json_request, json_response, ref
 from lms.attendance import queries, service
 from lms.attendance.service import AttendanceError, Mark
+from lms.common.timeutil import iso
 from lms.extensions import db
 from lms.models import ActivitySession, AttendanceStatus
 from lms.models.user import normalise_email
-from lms.timeutil import iso
 
 STATUSES = [s.value for s in AttendanceStatus]
 

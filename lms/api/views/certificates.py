@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from lms.api.auth import api_error, current_api_user, refuse, role_required, token_required
 from lms.api.spec import document, error_response, json_response, ref
 from lms.certificates import service
+from lms.common.timeutil import iso
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.models import Activity, Role
-from lms.timeutil import iso
-from lms.urls import absolute_url
 
 
 @role_required(Role.COORDINATOR)

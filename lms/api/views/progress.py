@@ -1,6 +1,6 @@
 """``/activities/{id}/progress``: each participant's standing against the learning policy.
 
-Percentages go through :func:`lms.display.pct_number` (half-up to one decimal),
+Percentages go through :func:`lms.common.display.pct_number` (half-up to one decimal),
 the rounding of the pages and the certificate PDFs.
 """
 
@@ -14,10 +14,10 @@ from lms.access import can_manage_activity
 from lms.api.auth import api_error, current_api_user, token_required
 from lms.api.serializers import number
 from lms.api.spec import document, error_response, json_response, ref
-from lms.display import pct_number
+from lms.common.display import pct_number
+from lms.common.timeutil import iso
 from lms.policy.evaluation import session_name
 from lms.policy.progress import Progress, activity_progress, load_activities
-from lms.timeutil import iso
 
 
 def progress_json(item: Progress) -> dict[str, Any]:

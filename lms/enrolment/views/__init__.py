@@ -14,7 +14,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms import confirmation
 from lms.access import can_manage_activity, forbid_unless
 from lms.activities.queries import activity_with_sessions
 from lms.catalog.page_cache import shared_response, visitor_version
@@ -30,7 +29,8 @@ from lms.intake import service as intake_service
 from lms.intake.queries import has_questions as has_intake_questions
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus, Enrolment, EnrolmentStatus, Role, User, utcnow
-from lms.web_errors import flash_refusal
+from lms.web import confirmation
+from lms.web.errors import flash_refusal
 
 MAX_ID = 2**31 - 1
 

@@ -25,7 +25,7 @@ from lms.extensions import db
 from lms.intake import queries
 from lms.intake.service import InvalidAnswersError
 from lms.models import Activity, ActivityStatus
-from lms.web_errors import flash_refusal
+from lms.web.errors import flash_refusal
 
 MAX_ID = 2**31 - 1
 

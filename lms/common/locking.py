@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import lazyload
 
-from lms.errors import RuleError
+from lms.common.errors import RuleError
 from lms.extensions import db
 from lms.models import Activity
 

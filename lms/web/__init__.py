@@ -36,11 +36,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from lms import display, locking, timeutil, vocabulary
-from lms.errors import RuleError
+from lms.common import display, locking, timeutil, vocabulary
+from lms.common.errors import RuleError
+from lms.common.urls import absolute_url
 from lms.extensions import db
 from lms.models import MAX_ID, Role, User, utcnow
-from lms.urls import absolute_url
 
 request_log = logging.getLogger("lms.request")
 
@@ -386,7 +386,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         }
 
     _install_template_gettext(app)
-    # Every number, amount, duration and date a template shows: lms/display.py.
+    # Every number, amount, duration and date a template shows: lms/common/display.py.
     app.jinja_env.filters.update(
         date=display.display_date,
         short_date=display.display_short_date,
@@ -405,7 +405,7 @@ def init_web(app: Flask, login_manager: LoginManager) -> None:
         link_contact=link_contact,
     )
     app.jinja_env.globals["contact_url"] = contact_url
-    # The one vocabulary of statuses (lms/vocabulary.py), for templates/_status.html.
+    # The one vocabulary of statuses (lms/common/vocabulary.py), for templates/_status.html.
     app.jinja_env.globals["enrolment_label"] = vocabulary.enrolment_label
     app.jinja_env.globals["state_label"] = vocabulary.state_label
 

@@ -11,7 +11,7 @@ with the Dutch habits this platform chose:
   (``9 h 36 min`` in English), whether the value is counted in minutes (attendance) or in
   hours (a certificate's credited hours, an activity's nominal hours);
 - **money** is ``€ 45,00`` (Belgian notation), ``gratis`` for nothing;
-- **dates** are :mod:`lms.display_dates` (Dutch month abbreviations people here use, "3 mrt
+- **dates** are :mod:`lms.common.display_dates` (Dutch month abbreviations people here use, "3 mrt
   2026"; British English when chosen), re-exported here.
 
 Documents that are always Dutch (mail, certificate PDFs, exports for Dutch Excel) pass
@@ -29,7 +29,7 @@ from babel.numbers import format_currency, format_decimal
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from lms.display_dates import (
+from lms.common.display_dates import (
     display_date,
     display_datetime,
     display_month,

@@ -14,7 +14,7 @@ glyphs used, so a certificate with a Chinese name stays small.
 
 Usage::
 
-    from lms.pdf_fonts import register_fonts
+    from lms.common.pdf_fonts import register_fonts
 
     fonts = register_fonts()
     canvas.setFont(fonts.bold, 14)
@@ -33,7 +33,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 
 #: TrueType fonts for Chinese, Japanese and Korean, tried in order (Debian's paths). The
 #: "Full" font has the wider set of Han characters, the other one adds Hangul.

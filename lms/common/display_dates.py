@@ -1,6 +1,6 @@
 """Dates and times as the reader of a page reads them: Dutch, or English when chosen.
 
-:mod:`lms.timeutil` writes the Dutch forms by hand ("3 mrt 2026", the abbreviations
+:mod:`lms.common.timeutil` writes the Dutch forms by hand ("3 mrt 2026", the abbreviations
 people here use, not CLDR's "3 mrt. 2026"); documents that are always Dutch (mail, PDFs,
 exports) call it directly. Pages go through these functions, the template filters
 ``date``, ``short_date``, ``datetime`` and ``period``: with the English interface they ask
@@ -15,7 +15,7 @@ from datetime import date, datetime
 from babel.dates import format_date as babel_format_date
 from flask_babel import get_locale
 
-from lms import timeutil
+from lms.common import timeutil
 
 #: The English of the interface for dates: closest to Belgian habits.
 ENGLISH = "en_GB"

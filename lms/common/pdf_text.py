@@ -10,7 +10,7 @@ ReportLab draws the characters it is given, left to right, in one font. A name s
   into the visual order that is drawn left to right, per line, after wrapping.
 * **Font fallback**: each character is drawn in the first font of a *chain* that has it
   (for the name: DejaVu Serif Bold, then DejaVu Sans Bold for Arabic and Hebrew, then the
-  CJK font of :func:`lms.pdf_fonts.fallback_fonts`); spaces stay in the run they are in.
+  CJK font of :func:`lms.common.pdf_fonts.fallback_fonts`); spaces stay in the run they are in.
 
 A PDF keeps what is drawn, so text extracted from it comes in presentation forms and visual
 order: NFKC and the bidirectional algorithm give the logical text back (see the tests).
