@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 PETROL = "#0b5c73"
@@ -84,12 +87,12 @@ def _text_width(text: str, size: float) -> float:
 
 def _describe(items: Sequence[tuple[str, str]], empty: str) -> str:
     if not items:
-        return empty
+        return str(empty)
     parts = [f"{label}: {text}" for label, text in items[:DESC_LIMIT]]
     rest = len(items) - DESC_LIMIT
     text = "; ".join(parts)
     if rest > 0:
-        text += f"; en nog {rest} (zie de tabel)"
+        text += _("; en nog %(num)d (zie de tabel)", num=rest)
     return text + "."
 
 
@@ -119,7 +122,7 @@ def bar_chart(
     table_id: str | None = None,
     max_value: float | None = None,
     colour: str = PETROL,
-    empty_text: str = "Geen gegevens.",
+    empty_text: str = _l("Geen gegevens."),
 ) -> Markup:
     """Horizontal bars, one per item, label above and value after the bar."""
     width, row, bar_h = 360, 48, 18
@@ -133,7 +136,7 @@ def bar_chart(
     ]
     if not bars:
         parts.append(
-            f'<text x="0" y="24" font-size="15" fill="{MUTED}">{escape(empty_text)}</text>'
+            f'<text x="0" y="24" font-size="15" fill="{MUTED}">{escape(str(empty_text))}</text>'
         )
     for index, bar in enumerate(bars):
         y = index * row
@@ -166,7 +169,7 @@ def grouped_bar_chart(
     title: str,
     table_id: str | None = None,
     max_value: float = 1.0,
-    empty_text: str = "Geen gegevens.",
+    empty_text: str = _l("Geen gegevens."),
 ) -> Markup:
     """Horizontal bars grouped per category (one bar per series), with a legend on top.
 
@@ -204,7 +207,7 @@ def grouped_bar_chart(
     if not categories:
         parts.append(
             f'<text x="0" y="{legend_h + 20}" font-size="15" fill="{MUTED}">'
-            f"{escape(empty_text)}</text>"
+            f"{escape(str(empty_text))}</text>"
         )
     for c_index, category in enumerate(categories):
         y = legend_h + c_index * group_h
@@ -263,7 +266,7 @@ def line_chart(
     table_id: str | None = None,
     unit: str = "",
     colour: str = PETROL,
-    empty_text: str = "Geen gegevens.",
+    empty_text: str = _l("Geen gegevens."),
     y_max: float | None = None,
 ) -> Markup:
     """A line through the points with dots, a y axis with round ticks and x labels.
@@ -300,7 +303,7 @@ def line_chart(
     if not points:
         parts.append(
             f'<text x="{left + 8}" y="{_num(top_pad + plot_h / 2)}" font-size="15" '
-            f'fill="{MUTED}">{escape(empty_text)}</text></svg>'
+            f'fill="{MUTED}">{escape(str(empty_text))}</text></svg>'
         )
         return Markup("".join(parts))  # noqa: S704 (every value above is escaped)
     spacing = plot_w / (len(points) - 1) if len(points) > 1 else 0
@@ -361,8 +364,8 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _waiting_word(count: int) -> str:
-    return "wachtende" if count == 1 else "wachtenden"
+def _waiting_text(count: int) -> str:
+    return ngettext("%(num)d wachtende", "%(num)d wachtenden", count)
 
 
 def _rate(value: Any) -> float | None:
@@ -379,33 +382,30 @@ def activity_report_charts(report: Any) -> dict[str, Markup]:
             [k.label.capitalize() for k in kinds],
             [
                 Series(
-                    "Bezettingsgraad",
+                    _("Bezettingsgraad"),
                     [_rate(k.fill_rate) for k in kinds],
                     [percent_text(k.fill_rate) for k in kinds],
                 ),
                 Series(
-                    "Aanwezigheidsgraad",
+                    _("Aanwezigheidsgraad"),
                     [_rate(k.attendance_rate) for k in kinds],
                     [percent_text(k.attendance_rate) for k in kinds],
                 ),
             ],
             chart_id="grafiek-soort",
-            title="Bezettingsgraad en aanwezigheidsgraad per soort",
+            title=_("Bezettingsgraad en aanwezigheidsgraad per soort"),
             table_id="tabel-soort",
-            empty_text="Geen activiteiten in deze selectie.",
+            empty_text=_("Geen activiteiten in deze selectie."),
         )
     }
     waiting = report.longest_waitlists()
     result["waitlists"] = bar_chart(
-        [
-            Bar(r.title, r.waitlisted, f"{r.waitlisted} {_waiting_word(r.waitlisted)}")
-            for r in waiting
-        ],
+        [Bar(r.title, r.waitlisted, _waiting_text(r.waitlisted)) for r in waiting],
         chart_id="grafiek-wachtlijst",
-        title="Langste wachtlijsten",
+        title=_("Langste wachtlijsten"),
         table_id="tabel-activiteiten",
         colour=ACCENT,
-        empty_text="Niemand staat op een wachtlijst.",
+        empty_text=_("Niemand staat op een wachtlijst."),
     )
     return result
 
@@ -428,30 +428,30 @@ def period_report_charts(report: Any) -> dict[str, Markup]:
                 if not g.future
             ],
             chart_id="grafiek-tijd",
-            title="Gegeven uren per jaar" if report.by_year else "Gegeven uren per maand",
+            title=_("Gegeven uren per jaar") if report.by_year else _("Gegeven uren per maand"),
             table_id="tabel-tijd",
-            unit="uren",
+            unit=_("uren"),
         ),
         "themes": bar_chart(
             hour_bars(report.themes),
             chart_id="grafiek-thema",
-            title="Gegeven uren per thema",
+            title=_("Gegeven uren per thema"),
             table_id="tabel-thema",
-            empty_text="Nog geen gegeven uren in deze periode.",
+            empty_text=_("Nog geen gegeven uren in deze periode."),
         ),
         "kinds": bar_chart(
             hour_bars(report.kinds),
             chart_id="grafiek-soort",
-            title="Gegeven uren per soort activiteit",
+            title=_("Gegeven uren per soort activiteit"),
             table_id="tabel-soort",
-            empty_text="Nog geen gegeven uren in deze periode.",
+            empty_text=_("Nog geen gegeven uren in deze periode."),
         ),
         "organisations": bar_chart(
             hour_bars(report.organisations, limit=15),
             chart_id="grafiek-organisatie",
-            title="Gegeven uren per organisatie (de 15 grootste)",
+            title=_("Gegeven uren per organisatie (de 15 grootste)"),
             table_id="tabel-organisatie",
-            empty_text="Nog geen gegeven uren in deze periode.",
+            empty_text=_("Nog geen gegeven uren in deze periode."),
         ),
     }
 
@@ -477,10 +477,10 @@ def session_rate_chart(detail: Any) -> Markup:
     return line_chart(
         points,
         chart_id="grafiek-sessies",
-        title="Aanwezigheidsgraad per afgelopen sessie",
+        title=_("Aanwezigheidsgraad per afgelopen sessie"),
         table_id="tabel-sessies",
         unit="%",
-        empty_text="Nog geen afgelopen sessies met ingeschreven deelnemers.",
+        empty_text=_("Nog geen afgelopen sessies met ingeschreven deelnemers."),
         y_max=100,
     )
 
