@@ -23,7 +23,6 @@ from flask import (
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +37,7 @@ from lms.common.timeutil import format_time, to_local
 from lms.common.urls import absolute_url
 from lms.extensions import db, limiter, login_manager
 from lms.models import Activity, ActivitySession, AttendanceStatus, Role, utcnow
+from lms.web import bulk_mail as bulk_mail_flow
 from lms.web.access import role_required
 from lms.web.errors import flash_refusal
 
@@ -268,48 +268,15 @@ def group_mail(activity_id: int) -> Any:
     activity = managed_activity(activity_id)
     form = GroupMailForm()
     statuses = [EnrolmentStatus.CONFIRMED]
-    preview = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            if form.send.data and form.fingerprint.data:
-                count = bulk_mail.send(
-                    activity,
-                    subject=form.subject.data or "",
-                    body=form.body.data or "",
-                    statuses=statuses,
-                    actor=current_user,
-                    expected_fingerprint=form.fingerprint.data,
-                )
-                db.session.commit()
-                flash(
-                    ngettext(
-                        "De mail is in de wachtrij gezet voor %(num)d persoon.",
-                        "De mail is in de wachtrij gezet voor %(num)d personen.",
-                        count,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("attendance.overview", activity_id=activity_id))
-            preview = bulk_mail.preview(
-                activity,
-                subject=form.subject.data or "",
-                body=form.body.data or "",
-                statuses=statuses,
-                sender=current_user,
-            )
-            form.fingerprint.data = preview.fingerprint
-        except bulk_mail.BulkMailError as error:
-            db.session.rollback()
-            form.fingerprint.data = ""
-            target = getattr(form, error.field or "", None)
-            if target is not None and error.field != "fingerprint":
-                target.errors = [*target.errors, error.message]
-            else:
-                flash_refusal(error)
-            status = 422
-    elif request.method == "POST":
-        status = 422
+    step = bulk_mail_flow.handle(
+        activity,
+        form,
+        statuses,
+        sent_url=url_for("attendance.overview", activity_id=activity_id),
+    )
+    if step.redirect is not None:
+        return step.redirect
+    preview, status = step.preview, step.status
     return (
         render_template(
             "attendance/group_mail.html",

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.queries import candidates
@@ -29,6 +28,7 @@ from lms.enrolment.service import EnrolmentError
 from lms.extensions import db
 from lms.mail import bulk as bulk_mail
 from lms.models import Enrolment, EnrolmentStatus, User, utcnow
+from lms.web import bulk_mail as bulk_mail_flow
 from lms.web.errors import flash_refusal
 
 
@@ -275,52 +275,13 @@ def _is_over(activity: Any) -> bool:
 def mail_participants(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = BulkMailForm()
-    preview = None
-    status = 200
-    if form.validate_on_submit():
-        statuses = [EnrolmentStatus(s) for s in form.statuses.data or []]
-        try:
-            if form.send.data and form.fingerprint.data:
-                count = bulk_mail.send(
-                    activity,
-                    subject=form.subject.data or "",
-                    body=form.body.data or "",
-                    statuses=statuses,
-                    actor=current_user,
-                    expected_fingerprint=form.fingerprint.data,
-                )
-                db.session.commit()
-                flash(
-                    ngettext(
-                        "De mail is in de wachtrij gezet voor %(num)d persoon.",
-                        "De mail is in de wachtrij gezet voor %(num)d personen.",
-                        count,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("admin.activity", activity_id=activity_id))
-            preview = bulk_mail.preview(
-                activity,
-                subject=form.subject.data or "",
-                body=form.body.data or "",
-                statuses=statuses,
-                sender=current_user,
-            )
-            form.fingerprint.data = preview.fingerprint
-        except bulk_mail.BulkMailError as error:
-            db.session.rollback()
-            if error.field == "fingerprint":
-                flash_refusal(error, "warning")
-                preview = _safe_preview(activity, form, statuses)
-            else:
-                target = getattr(form, error.field or "", None)
-                if target is not None:
-                    target.errors = [*target.errors, error.message]
-                else:
-                    flash_refusal(error)
-                status = 422
-    elif request.method == "POST":
-        status = 422
+    statuses = [EnrolmentStatus(s) for s in form.statuses.data or []]
+    step = bulk_mail_flow.handle(
+        activity, form, statuses, sent_url=url_for("admin.activity", activity_id=activity_id)
+    )
+    if step.redirect is not None:
+        return step.redirect
+    preview, status = step.preview, step.status
     counts = {s.value: len(bulk_mail.recipients(activity, [s])) for s in bulk_mail.STATUSES}
     return (
         render_template(
@@ -332,20 +293,3 @@ def mail_participants(activity_id: int) -> Any:
         ),
         status,
     )
-
-
-def _safe_preview(activity: Any, form: BulkMailForm, statuses: list[EnrolmentStatus]) -> Any:
-    try:
-        preview = bulk_mail.preview(
-            activity,
-            subject=form.subject.data or "",
-            body=form.body.data or "",
-            statuses=statuses,
-            sender=current_user,
-        )
-    except bulk_mail.BulkMailError as error:
-        form.statuses.errors = [*form.statuses.errors, error.message]
-        form.fingerprint.data = ""
-        return None
-    form.fingerprint.data = preview.fingerprint
-    return preview
