@@ -578,8 +578,14 @@ class CataloguePageCache:
 
     def _connect(self, engine: Engine) -> Any:
         """A connection of this thread's own, held open, reading in autocommit (SQLite's
-        driver begins a transaction only before a write; PostgreSQL's is told so)."""
+        driver begins a transaction only before a write; PostgreSQL's is told so).
+
+        It is detached from the engine's pool: when its thread ends (a server that starts a
+        thread per request) it is closed, never handed back to the pool still in
+        autocommit, where the application's next transaction would run without one.
+        """
         connection = engine.raw_connection()
+        connection.detach()
         self._local.connection = connection
         driver = connection.driver_connection
         if engine.dialect.name == "postgresql":
