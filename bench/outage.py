@@ -15,11 +15,8 @@ The database is the catalogue benchmark's (:func:`bench.catalogue.postgres_datab
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,6 +28,7 @@ from bench.catalogue import (
     signed_in_cookie,
 )
 from bench.serve import free_port, gunicorn_server
+from bench.tcp_proxy import TcpProxy
 
 OUTAGE_SECONDS = float(os.environ.get("BENCH_OUTAGE_SECONDS", "30"))
 GOAL_SECONDS = 1.0
@@ -41,71 +39,6 @@ PAGES = (
     ("activity page", "/activities/3", False),
     ("health check", "/healthz", False),
 )
-
-
-class Proxy:
-    """A TCP proxy to PostgreSQL that can drop every connection and refuse new ones."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.up = True
-        self._open: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._server = socket.socket()
-        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(128)
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _address = self._server.accept()
-            except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._open += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        for end in (source, sink):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        """The database goes away: open connections die, new ones are refused."""
-        self.up = False
-        with self._lock:
-            for end in self._open:
-                try:
-                    end.shutdown(socket.SHUT_RDWR)
-                    end.close()
-                except OSError:
-                    pass
-            self._open = []
-
-    def restore(self) -> None:
-        self.up = True
-
-    def close(self) -> None:
-        self.cut()
-        self._server.close()
 
 
 def _status(base: str, path: str, cookie: str | None) -> str:
@@ -130,7 +63,8 @@ def main() -> None:
     from sqlalchemy.engine import make_url
 
     database = make_url(url)
-    proxy = Proxy((database.host or "127.0.0.1", database.port or 5432))
+    proxy = TcpProxy(free_port(), (database.host or "127.0.0.1", database.port or 5432))
+    proxy.start()
     try:
         build_database(url)
         proxied = database.set(host="127.0.0.1", port=proxy.port).render_as_string(
@@ -149,7 +83,7 @@ def main() -> None:
             for _ in range(5):  # warm: caches filled, pools open
                 for _name, path, signed in PAGES:
                     _status(base, path, cookie if signed else None)
-            proxy.cut()
+            proxy.stop()
             print(f"PostgreSQL unreachable for {OUTAGE_SECONDS:.0f} s (connections cut)")
             seen: dict[str, set[str]] = {name: set() for name, _p, _s in PAGES}
             until = time.monotonic() + OUTAGE_SECONDS
@@ -159,7 +93,7 @@ def main() -> None:
                 time.sleep(0.5)
             for name, answers in seen.items():
                 print(f"  during the outage  {name:<20} answers {', '.join(sorted(answers))}")
-            proxy.restore()
+            proxy.start()
             back = time.monotonic()
             again: dict[str, float] = {}
             while len(again) < len(PAGES) and time.monotonic() - back < 30:
@@ -178,7 +112,7 @@ def main() -> None:
                     f"goal ≤ {GOAL_SECONDS:.0f} s: {verdict}"
                 )
     finally:
-        proxy.close()
+        proxy.stop()
         drop_postgres_database(url)
 
 
