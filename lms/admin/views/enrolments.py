@@ -275,7 +275,9 @@ def _is_over(activity: Any) -> bool:
 def mail_participants(activity_id: int) -> Any:
     activity = activity_or_404(activity_id)
     form = BulkMailForm()
-    statuses = [EnrolmentStatus(s) for s in form.statuses.data or []]
+    # Only valid statuses (the form refuses the others before anything is sent).
+    chosen = set(form.statuses.data or [])
+    statuses = [status for status in EnrolmentStatus if status.value in chosen]
     step = bulk_mail_flow.handle(
         activity, form, statuses, sent_url=url_for("admin.activity", activity_id=activity_id)
     )
