@@ -585,9 +585,9 @@ class CataloguePageCache:
         autocommit, where the application's next transaction would run without one.
         """
         connection = engine.raw_connection()
+        driver = connection.driver_connection  # (None once detached)
         connection.detach()
         self._local.connection = connection
-        driver = connection.driver_connection
         if engine.dialect.name == "postgresql":
             driver.autocommit = True  # type: ignore[union-attr]
         cursor = connection.cursor()
